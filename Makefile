@@ -1,0 +1,63 @@
+# mod_threads_oauth: the commands people type.
+#
+#   make            build .libs/mod_threads_oauth.so (apxs)
+#   make install    install it into the system httpd (apxs -i)
+#   make demo       run a local httpd with a demo site and the Threads stand-in
+#   make test       every test: unit, lint, integration against a real httpd
+#
+# make demo and make test first install missing Debian packages
+# (scripts/install-deps.sh).
+
+APXS    ?= apxs
+PYTHON  ?= /usr/bin/python3
+CC      ?= cc
+# CI builds with -Werror; so can anyone: make WERROR=1 test
+WERROR  ?= $(if $(filter true,$(CI)),1,0)
+
+include sources.mk
+
+BUILD   = build
+APR_CFLAGS := $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null)
+APR_LIBS   := $(shell apr-1-config --link-ld 2>/dev/null)
+UNIT_CFLAGS = -std=gnu11 -g -O1 -Wall -Wextra -Wno-unused-parameter \
+              $(if $(filter 1,$(WERROR)),-Werror) -I. $(APR_CFLAGS)
+UNIT_LIBS   = $(APR_LIBS) -lcurl -ljansson -lcrypto -lcheck -lsubunit -lm \
+              -lpthread -lrt
+
+all: module
+
+module:
+	$(MAKE) -f Makefile.apxs APXS=$(APXS) WERROR=$(WERROR)
+
+install: module
+	$(MAKE) -f Makefile.apxs APXS=$(APXS) install
+
+deps:
+	@scripts/install-deps.sh
+
+# The pure protocol code, linked as it is into one Check runner.
+$(BUILD)/unit_tests: $(CORE_SRCS) threads_core.h $(UNIT_SRCS)
+	@mkdir -p $(BUILD)
+	$(CC) $(UNIT_CFLAGS) -o $@ $(UNIT_SRCS) $(CORE_SRCS) $(UNIT_LIBS)
+
+unit: $(BUILD)/unit_tests
+	$(BUILD)/unit_tests
+
+lint:
+	@scripts/lint.sh
+
+integration: module
+	$(PYTHON) -m pytest -q -p no:cacheprovider t/
+
+test: deps
+	$(MAKE) module unit lint
+	$(MAKE) integration
+
+demo: deps module
+	@scripts/demo.sh
+
+clean:
+	$(MAKE) -f Makefile.apxs clean
+	rm -rf $(BUILD) t/__pycache__
+
+.PHONY: all module install deps unit lint integration test demo clean
