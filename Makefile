@@ -40,7 +40,14 @@ $(BUILD)/unit_tests: $(CORE_SRCS) threads_core.h $(UNIT_SRCS)
 	@mkdir -p $(BUILD)
 	$(CC) $(UNIT_CFLAGS) -o $@ $(UNIT_SRCS) $(CORE_SRCS) $(UNIT_LIBS)
 
-unit: $(BUILD)/unit_tests
+# A command-line driver of threads_http.c, for checking it by hand against
+# a server (build/http_check URL [-X POST -d form -t ms -c ca.pem ...]).
+$(BUILD)/http_check: t/unit/http_check.c threads_http.c threads_core.h
+	@mkdir -p $(BUILD)
+	$(CC) $(UNIT_CFLAGS) -o $@ t/unit/http_check.c threads_http.c \
+	    $(APR_LIBS) -lcurl -lpthread
+
+unit: $(BUILD)/unit_tests $(BUILD)/http_check
 	$(BUILD)/unit_tests
 
 lint:

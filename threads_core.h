@@ -221,8 +221,8 @@ typedef struct {
     const char *access_token; /* printable ASCII, 1..THREADS_TOKEN_MAX */
     const char *user_id;      /* digits; NULL when absent and not needed */
     apr_int64_t expires_in;   /* seconds; -1 when absent */
-    const char *error_type;   /* REJECTED: e.g. "OAuthException" */
-    const char *error_message;/* REJECTED: Meta's text (show escaped) */
+    const char *error_type;   /* REJECTED: e.g. "OAuthException", or NULL */
+    const char *error_message;/* REJECTED: Meta's text (escape it), or NULL */
     apr_int64_t error_code;   /* REJECTED: Meta's code, or 0 */
     const char *problem;      /* INVALID: what was wrong, safe to log */
 } threads_token_reply_t;
@@ -242,7 +242,7 @@ typedef struct {
     const char *id;
     const char *username;
     const char *name;
-    const char *error_message;
+    const char *error_message; /* REJECTED, or NULL */
     const char *problem;
 } threads_profile_reply_t;
 
