@@ -69,12 +69,13 @@ int threads_flow_start_login(request_rec *r, const char *return_url,
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     pending = threads_session_read_pending(r);
-    threads_pending_prune(pending, now, threads_config_state_timeout(sc));
     entry = apr_array_push(pending);
     entry->state = state;
     entry->created = now;
     entry->scope = scope_list;
     entry->return_url = return_url;
+    /* After the push, so the newest THREADS_PENDING_MAX are kept. */
+    threads_pending_prune(pending, now, threads_config_state_timeout(sc));
     if (threads_session_write_pending(r, pending) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
