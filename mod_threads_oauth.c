@@ -11,8 +11,7 @@
 #include "apr_strings.h"
 
 /* A sealing key derived from secret; NULL (logged) when that fails. */
-static const threads_key_t *threads_derive_key(apr_pool_t *pconf,
-                                               server_rec *s,
+static const threads_key_t *threads_derive_key(apr_pool_t *pconf, server_rec *s,
                                                const char *secret)
 {
     threads_key_t *key = apr_palloc(pconf, sizeof(*key));
@@ -63,8 +62,7 @@ static int threads_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         }
         sc->nkeys = 1;
         if (sc->session_key_old) {
-            sc->keys[1] = threads_derive_key(pconf, s,
-                                                  sc->session_key_old);
+            sc->keys[1] = threads_derive_key(pconf, s, sc->session_key_old);
             if (!sc->keys[1]) {
                 return !OK;
             }
@@ -102,21 +100,17 @@ static void threads_register_hooks(apr_pool_t *p)
     ap_hook_child_init(threads_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_header_parser(threads_authn_header_parser, NULL, NULL,
                           APR_HOOK_FIRST);
-    ap_hook_check_authn(threads_authn_check_user, NULL, NULL,
-                        APR_HOOK_MIDDLE, AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_check_authn(threads_authn_check_user, NULL, NULL, APR_HOOK_MIDDLE,
+                        AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_fixups(threads_authn_fixups, NULL, NULL, APR_HOOK_FIRST);
-    ap_hook_handler(threads_flow_handler, NULL, before_proxy,
-                    APR_HOOK_FIRST);
+    ap_hook_handler(threads_flow_handler, NULL, before_proxy, APR_HOOK_FIRST);
 }
 
 /* Declared by APLOG_USE_MODULE in threads_oauth.h. */
 module AP_MODULE_DECLARE_DATA threads_oauth_module = {
-    STANDARD20_MODULE_STUFF,
-    threads_config_create_dir,
-    threads_config_merge_dir,
-    threads_config_create_server,
-    threads_config_merge_server,
-    threads_config_cmds,
+    STANDARD20_MODULE_STUFF,     threads_config_create_dir,
+    threads_config_merge_dir,    threads_config_create_server,
+    threads_config_merge_server, threads_config_cmds,
     threads_register_hooks,
 #if defined(AP_MODULE_FLAG_ALWAYS_MERGE)
     AP_MODULE_FLAG_ALWAYS_MERGE

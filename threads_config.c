@@ -44,8 +44,7 @@ static const threads_config_choice_t threads_remote_user_choices[] = {
 /* "<Directive>: <why>", the form of every configuration error. */
 static const char *threads_config_error(cmd_parms *cmd, const char *why)
 {
-    return apr_pstrcat(cmd->pool, cmd->directive->directive, ": ", why,
-                       NULL);
+    return apr_pstrcat(cmd->pool, cmd->directive->directive, ": ", why, NULL);
 }
 
 /* The server configuration a directive writes to. */
@@ -56,8 +55,7 @@ static threads_server_conf_t *threads_config_cmd_server(cmd_parms *cmd)
 }
 
 /* Reads the first line of a secret file (CR/LF stripped). */
-static const char *threads_config_read_secret(cmd_parms *cmd,
-                                              const char *path,
+static const char *threads_config_read_secret(cmd_parms *cmd, const char *path,
                                               const char **secret)
 {
     apr_file_t *file;
@@ -177,9 +175,8 @@ static const char *threads_config_set_app_id(cmd_parms *cmd, void *d,
     }
     for (c = arg; *c; c++) {
         if (!apr_isdigit(*c)) {
-            return threads_config_error(cmd,
-                                        "needs the numeric Threads App ID "
-                                        "(digits only)");
+            return threads_config_error(cmd, "needs the numeric Threads App ID "
+                                             "(digits only)");
         }
     }
     threads_config_cmd_server(cmd)->app_id = arg;
@@ -247,8 +244,8 @@ static const char *threads_config_set_ca_file(cmd_parms *cmd, void *d,
     apr_finfo_t finfo;
     const char *full = ap_server_root_relative(cmd->pool, arg);
 
-    if (!full || apr_stat(&finfo, full, APR_FINFO_TYPE, cmd->temp_pool) !=
-                     APR_SUCCESS ||
+    if (!full ||
+        apr_stat(&finfo, full, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS ||
         finfo.filetype != APR_REG) {
         return threads_config_error(
             cmd, apr_psprintf(cmd->pool, "%s is not a readable file", arg));
@@ -260,8 +257,8 @@ static const char *threads_config_set_ca_file(cmd_parms *cmd, void *d,
 /* On|Off server flags; the field's offset is cmd_data. */
 static const char *threads_config_set_flag(cmd_parms *cmd, void *d, int on)
 {
-    *(int *)((char *)threads_config_cmd_server(cmd) +
-             (apr_size_t)cmd->info) = on ? 1 : 0;
+    *(int *)((char *)threads_config_cmd_server(cmd) + (apr_size_t)cmd->info) =
+        on ? 1 : 0;
     return NULL;
 }
 
@@ -395,8 +392,8 @@ const command_rec threads_config_cmds[] = {
     AP_INIT_FLAG("ThreadsProfile", threads_config_set_flag,
                  THREADS_SERVER_FIELD(profile), RSRC_CONF,
                  "Read username and name once after login"),
-    AP_INIT_TAKE1("ThreadsStateTimeout", threads_config_set_state_timeout,
-                  NULL, RSRC_CONF, "Seconds a started login may take"),
+    AP_INIT_TAKE1("ThreadsStateTimeout", threads_config_set_state_timeout, NULL,
+                  RSRC_CONF, "Seconds a started login may take"),
     AP_INIT_TAKE12("ThreadsSessionKey", threads_config_set_session_key, NULL,
                    RSRC_CONF,
                    "Key for sealing session values, optionally an older key"),
@@ -405,8 +402,8 @@ const command_rec threads_config_cmds[] = {
     AP_INIT_FLAG("ThreadsSslVerify", threads_config_set_flag,
                  THREADS_SERVER_FIELD(ssl_verify), RSRC_CONF,
                  "Verify TLS peers of calls to Threads"),
-    AP_INIT_TAKE1("ThreadsCaFile", threads_config_set_ca_file, NULL,
-                  RSRC_CONF, "CA bundle for calls to Threads"),
+    AP_INIT_TAKE1("ThreadsCaFile", threads_config_set_ca_file, NULL, RSRC_CONF,
+                  "CA bundle for calls to Threads"),
     AP_INIT_TAKE1("ThreadsOutgoingProxy", threads_config_set_url,
                   THREADS_SERVER_FIELD(proxy), RSRC_CONF,
                   "HTTP(S) proxy for calls to Threads"),
@@ -427,8 +424,7 @@ void *threads_config_create_server(apr_pool_t *p, server_rec *s)
 }
 
 #define THREADS_MERGE_PTR(f) m->f = add->f ? add->f : base->f
-#define THREADS_MERGE_INT(f)                                                   \
-    m->f = add->f != THREADS_UNSET ? add->f : base->f
+#define THREADS_MERGE_INT(f) m->f = add->f != THREADS_UNSET ? add->f : base->f
 
 /* A virtual host inherits what it does not set from the main server. */
 void *threads_config_merge_server(apr_pool_t *p, void *basev, void *addv)
@@ -439,12 +435,12 @@ void *threads_config_merge_server(apr_pool_t *p, void *basev, void *addv)
     THREADS_MERGE_PTR(app_id);
     THREADS_MERGE_PTR(app_secret);
     /* The redirect URI and its path travel together. */
-    m->redirect_uri = add->redirect_uri ? add->redirect_uri
-                                        : base->redirect_uri;
-    m->callback_path = add->redirect_uri ? add->callback_path
-                                         : base->callback_path;
-    m->callback_link = add->redirect_uri ? add->callback_link
-                                         : base->callback_link;
+    m->redirect_uri =
+        add->redirect_uri ? add->redirect_uri : base->redirect_uri;
+    m->callback_path =
+        add->redirect_uri ? add->callback_path : base->callback_path;
+    m->callback_link =
+        add->redirect_uri ? add->callback_link : base->callback_link;
     THREADS_MERGE_PTR(authorize_url);
     THREADS_MERGE_PTR(token_url);
     THREADS_MERGE_PTR(graph_url);
@@ -453,8 +449,8 @@ void *threads_config_merge_server(apr_pool_t *p, void *basev, void *addv)
     THREADS_MERGE_INT(profile);
     THREADS_MERGE_INT(state_timeout);
     THREADS_MERGE_PTR(session_key);
-    m->session_key_old = add->session_key ? add->session_key_old
-                                          : base->session_key_old;
+    m->session_key_old =
+        add->session_key ? add->session_key_old : base->session_key_old;
     THREADS_MERGE_INT(http_timeout);
     THREADS_MERGE_INT(ssl_verify);
     THREADS_MERGE_PTR(ca_file);
@@ -513,14 +509,13 @@ static const char *threads_config_missing(apr_pool_t *p,
 static const char *threads_config_server_name(apr_pool_t *p,
                                               const server_rec *s)
 {
-    return apr_psprintf(p, "%s (%s:%d)",
-                        s->server_hostname ? s->server_hostname : "server",
-                        s->defn_name ? s->defn_name : "main config",
-                        s->defn_line_number);
+    return apr_psprintf(
+        p, "%s (%s:%d)", s->server_hostname ? s->server_hostname : "server",
+        s->defn_name ? s->defn_name : "main config", s->defn_line_number);
 }
 
-int threads_config_check(apr_pool_t *pconf, apr_pool_t *plog,
-                         apr_pool_t *ptemp, server_rec *s)
+int threads_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                         server_rec *s)
 {
     int status = OK;
 
@@ -619,7 +614,8 @@ const threads_scope_t *threads_config_scope(const request_rec *r)
 {
     const threads_dir_conf_t *dc = threads_config_dir(r);
 
-    return dc->scope ? dc->scope : threads_config_server(r->server)->default_scope;
+    return dc->scope ? dc->scope
+                     : threads_config_server(r->server)->default_scope;
 }
 
 threads_unauth_action_e
@@ -634,8 +630,7 @@ threads_pass_as_e threads_config_pass_as(const threads_dir_conf_t *dc)
     return dc->pass_as != THREADS_UNSET ? dc->pass_as : THREADS_PASS_ENV;
 }
 
-threads_remote_user_e
-threads_config_remote_user(const threads_dir_conf_t *dc)
+threads_remote_user_e threads_config_remote_user(const threads_dir_conf_t *dc)
 {
     return dc->remote_user != THREADS_UNSET ? dc->remote_user
                                             : THREADS_REMOTE_USER_ID;

@@ -161,14 +161,14 @@ typedef enum {
 /* The logged-in state, sealed as one session value. */
 typedef struct {
     const char *access_token;
-    const char *user_id;       /* decimal digits */
-    apr_int64_t expires_at;    /* Unix seconds */
-    apr_int64_t issued_at;     /* when this token was obtained (refresh) */
-    apr_int64_t login_at;      /* when the user logged in (revocation) */
+    const char *user_id;    /* decimal digits */
+    apr_int64_t expires_at; /* Unix seconds */
+    apr_int64_t issued_at;  /* when this token was obtained (refresh) */
+    apr_int64_t login_at;   /* when the user logged in (revocation) */
     threads_token_type_e type;
-    const char *scope;         /* comma-joined, as the login asked */
-    const char *username;      /* NULL when unknown */
-    const char *name;          /* NULL when unknown */
+    const char *scope;    /* comma-joined, as the login asked */
+    const char *username; /* NULL when unknown */
+    const char *name;     /* NULL when unknown */
 } threads_token_t;
 
 /* "short" or "long". */
@@ -183,10 +183,10 @@ apr_status_t threads_token_decode(apr_pool_t *p, const char *s,
 
 /* A started login waiting for its callback. */
 typedef struct {
-    const char *state;       /* 32 base64url characters */
-    apr_int64_t created;     /* Unix seconds */
-    const char *scope;       /* comma-joined, what was asked for */
-    const char *return_url;  /* local URL to go back to */
+    const char *state;      /* 32 base64url characters */
+    apr_int64_t created;    /* Unix seconds */
+    const char *scope;      /* comma-joined, what was asked for */
+    const char *return_url; /* local URL to go back to */
 } threads_pending_t;
 
 /* Pending logins are an apr_array_header_t of threads_pending_t, oldest
@@ -218,13 +218,13 @@ typedef enum {
 /* A token answer: code exchange, long-lived exchange or refresh. */
 typedef struct {
     threads_reply_kind_e kind;
-    const char *access_token; /* printable ASCII, 1..THREADS_TOKEN_MAX */
-    const char *user_id;      /* digits; NULL when absent and not needed */
-    apr_int64_t expires_in;   /* seconds; -1 when absent */
-    const char *error_type;   /* REJECTED: e.g. "OAuthException", or NULL */
-    const char *error_message;/* REJECTED: Meta's text (escape it), or NULL */
-    apr_int64_t error_code;   /* REJECTED: Meta's code, or 0 */
-    const char *problem;      /* INVALID: what was wrong, safe to log */
+    const char *access_token;  /* printable ASCII, 1..THREADS_TOKEN_MAX */
+    const char *user_id;       /* digits; NULL when absent and not needed */
+    apr_int64_t expires_in;    /* seconds; -1 when absent */
+    const char *error_type;    /* REJECTED: e.g. "OAuthException", or NULL */
+    const char *error_message; /* REJECTED: Meta's text (escape it), or NULL */
+    apr_int64_t error_code;    /* REJECTED: Meta's code, or 0 */
+    const char *problem;       /* INVALID: what was wrong, safe to log */
 } threads_token_reply_t;
 
 /* Parses a token answer. need_user_id: the code exchange must name the
@@ -246,8 +246,8 @@ typedef struct {
     const char *problem;
 } threads_profile_reply_t;
 
-void threads_json_parse_profile(apr_pool_t *p, const char *body,
-                                apr_size_t len, threads_profile_reply_t *out);
+void threads_json_parse_profile(apr_pool_t *p, const char *body, apr_size_t len,
+                                threads_profile_reply_t *out);
 
 /* ------------------------------------------------------------------ */
 /* threads_http.c: outgoing calls to Threads (libcurl)                 */
@@ -257,17 +257,17 @@ void threads_json_parse_profile(apr_pool_t *p, const char *body,
 typedef struct {
     apr_interval_time_t timeout; /* total, connect included */
     int ssl_verify;
-    const char *ca_file;         /* NULL: system CAs */
-    const char *proxy;           /* NULL: none (environment ignored) */
+    const char *ca_file; /* NULL: system CAs */
+    const char *proxy;   /* NULL: none (environment ignored) */
     const char *user_agent;
 } threads_http_options_t;
 
 /* One call. */
 typedef struct {
-    const char *method;    /* "GET" or "POST" */
-    const char *url;       /* may carry secrets: never logged */
-    const char *form;      /* POST body, x-www-form-urlencoded */
-    const char *bearer;    /* Authorization: Bearer <bearer>, or NULL */
+    const char *method; /* "GET" or "POST" */
+    const char *url;    /* may carry secrets: never logged */
+    const char *form;   /* POST body, x-www-form-urlencoded */
+    const char *bearer; /* Authorization: Bearer <bearer>, or NULL */
 } threads_http_request_t;
 
 typedef enum {
@@ -285,7 +285,7 @@ typedef struct {
     const char *content_type; /* may be NULL */
     const char *body;         /* NUL-terminated, body_len bytes */
     apr_size_t body_len;
-    const char *error;        /* libcurl's text; no URL query, no secret */
+    const char *error; /* libcurl's text; no URL query, no secret */
     apr_interval_time_t elapsed;
 } threads_http_response_t;
 

@@ -84,11 +84,16 @@ int threads_flow_start_login(request_rec *r, const char *return_url,
                                        "%d pending",
                   return_url, scope_list, pending->nelts);
     {
-        const char *const query[] = {"client_id",     sc->app_id,
-                                     "redirect_uri",  sc->redirect_uri,
-                                     "scope",         scope_list,
-                                     "response_type", "code",
-                                     "state",         state,
+        const char *const query[] = {"client_id",
+                                     sc->app_id,
+                                     "redirect_uri",
+                                     sc->redirect_uri,
+                                     "scope",
+                                     scope_list,
+                                     "response_type",
+                                     "code",
+                                     "state",
+                                     state,
                                      NULL};
         return threads_page_redirect(
             r,
@@ -147,8 +152,8 @@ static int threads_flow_take_state(request_rec *r, const char *state,
 /* ?code=C&state=S: the user allowed; exchange the code for a token. */
 static int threads_flow_code(request_rec *r, threads_callback_t *cb)
 {
-    const char *code = threads_code_strip_fragment(
-        r->pool, apr_table_get(cb->params, "code"));
+    const char *code =
+        threads_code_strip_fragment(r->pool, apr_table_get(cb->params, "code"));
     threads_pending_t login;
     threads_token_reply_t reply;
     threads_token_t token;
@@ -163,17 +168,16 @@ static int threads_flow_code(request_rec *r, threads_callback_t *cb)
         return threads_flow_stale_state(r);
     }
     if (!*code) {
-        return threads_page_error(r, HTTP_BAD_REQUEST, "invalid_request",
-                                  NULL, "Sign-in failed",
-                                  "Threads sent no authorization code.",
-                                  threads_flow_login_url(r, login.return_url),
-                                  "Try again");
+        return threads_page_error(
+            r, HTTP_BAD_REQUEST, "invalid_request", NULL, "Sign-in failed",
+            "Threads sent no authorization code.",
+            threads_flow_login_url(r, login.return_url), "Try again");
     }
     status = threads_graph_exchange_code(r, code, &reply);
     if (status == HTTP_FORBIDDEN) {
         return threads_page_error(
-            r, status, "token_rejected", reply.error_message,
-            "Sign-in failed", "Threads did not accept this sign-in.",
+            r, status, "token_rejected", reply.error_message, "Sign-in failed",
+            "Threads did not accept this sign-in.",
             threads_flow_login_url(r, login.return_url), "Try again");
     }
     if (status != OK) {
@@ -194,9 +198,9 @@ static int threads_flow_code(request_rec *r, threads_callback_t *cb)
     token.user_id = reply.user_id;
     token.issued_at = now;
     token.login_at = now;
-    token.expires_at = now + (reply.expires_in > 0
-                                  ? reply.expires_in
-                                  : THREADS_SHORT_TOKEN_LIFETIME);
+    token.expires_at =
+        now + (reply.expires_in > 0 ? reply.expires_in
+                                    : THREADS_SHORT_TOKEN_LIFETIME);
     token.type = THREADS_TOKEN_SHORT;
     token.scope = login.scope;
     if (threads_session_write_token(r, &token) != APR_SUCCESS) {
@@ -231,8 +235,7 @@ static int threads_flow_error(request_rec *r, threads_callback_t *cb)
                   ap_escape_logitem(r->pool, reason ? reason : "-"));
     return threads_page_error(
         r, denied ? HTTP_FORBIDDEN : HTTP_BAD_REQUEST, error,
-        description && *description ? description : NULL,
-        "Sign-in cancelled",
+        description && *description ? description : NULL, "Sign-in cancelled",
         denied ? "Sign-in with Threads was cancelled."
                : "Sign-in with Threads was cancelled because of an error.",
         threads_flow_login_url(r, retry), "Try again");
@@ -258,8 +261,8 @@ static int threads_flow_logout(request_rec *r, threads_callback_t *cb)
     const char *url = threads_flow_local_param(cb, "logout");
 
     if (!url) {
-        return threads_page_error(r, HTTP_BAD_REQUEST, "invalid_request",
-                                  NULL, "Bad sign-out link",
+        return threads_page_error(r, HTTP_BAD_REQUEST, "invalid_request", NULL,
+                                  "Bad sign-out link",
                                   "A sign-out link may only lead to a page "
                                   "of this site.",
                                   "/", "Home");
@@ -278,8 +281,8 @@ static int threads_flow_login(request_rec *r, threads_callback_t *cb)
     const char *url = threads_flow_local_param(cb, "login");
 
     if (!url) {
-        return threads_page_error(r, HTTP_BAD_REQUEST, "invalid_request",
-                                  NULL, "Bad sign-in link",
+        return threads_page_error(r, HTTP_BAD_REQUEST, "invalid_request", NULL,
+                                  "Bad sign-in link",
                                   "A sign-in link may only lead back to a "
                                   "page of this site.",
                                   "/", "Home");
@@ -336,25 +339,23 @@ int threads_flow_handler(request_rec *r)
         threads_page_no_store(r);
         return HTTP_METHOD_NOT_ALLOWED;
     }
-    switch (threads_query_parse(r->pool, r->args, THREADS_PARAM_MAX,
-                                &cb.params, &bad)) {
+    switch (threads_query_parse(r->pool, r->args, THREADS_PARAM_MAX, &cb.params,
+                                &bad)) {
         case THREADS_QUERY_OK:
             break;
         case THREADS_QUERY_TOO_LONG:
-            return threads_page_error(
-                r, HTTP_BAD_REQUEST, "invalid_request", NULL,
-                "Bad sign-in request", "A parameter is too long.", "/",
-                "Home");
+            return threads_page_error(r, HTTP_BAD_REQUEST, "invalid_request",
+                                      NULL, "Bad sign-in request",
+                                      "A parameter is too long.", "/", "Home");
         case THREADS_QUERY_DUPLICATE:
-            return threads_page_error(
-                r, HTTP_BAD_REQUEST, "invalid_request", NULL,
-                "Bad sign-in request", "A parameter is given twice.", "/",
-                "Home");
+            return threads_page_error(r, HTTP_BAD_REQUEST, "invalid_request",
+                                      NULL, "Bad sign-in request",
+                                      "A parameter is given twice.", "/",
+                                      "Home");
         default:
-            return threads_page_error(
-                r, HTTP_BAD_REQUEST, "invalid_request", NULL,
-                "Bad sign-in request", "The request is malformed.", "/",
-                "Home");
+            return threads_page_error(r, HTTP_BAD_REQUEST, "invalid_request",
+                                      NULL, "Bad sign-in request",
+                                      "The request is malformed.", "/", "Home");
     }
     for (i = 0; i < sizeof(threads_flow_routes) / sizeof(*threads_flow_routes);
          i++) {

@@ -48,8 +48,8 @@ static int threads_graph_judge(request_rec *r, const char *what,
                 return HTTP_BAD_GATEWAY;
             }
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                          THREADS_LOGNO(00202) "%s succeeded in %ld ms",
-                          what, ms);
+                          THREADS_LOGNO(00202) "%s succeeded in %ld ms", what,
+                          ms);
             return OK;
         case THREADS_REPLY_REJECTED:
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
@@ -62,14 +62,13 @@ static int threads_graph_judge(request_rec *r, const char *what,
                           reply->error_message ? reply->error_message : "");
             return HTTP_FORBIDDEN;
         default:
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                          THREADS_LOGNO(00204) "%s: unusable answer (HTTP "
-                                               "%ld, %s, %" APR_SIZE_T_FMT
-                                               " bytes): %s",
-                          what, resp->status,
-                          resp->content_type ? resp->content_type : "no type",
-                          resp->body_len,
-                          reply->problem ? reply->problem : "invalid");
+            ap_log_rerror(
+                APLOG_MARK, APLOG_ERR, 0, r,
+                THREADS_LOGNO(00204) "%s: unusable answer (HTTP "
+                                     "%ld, %s, %" APR_SIZE_T_FMT " bytes): %s",
+                what, resp->status,
+                resp->content_type ? resp->content_type : "no type",
+                resp->body_len, reply->problem ? reply->problem : "invalid");
             return HTTP_BAD_GATEWAY;
     }
 }

@@ -110,8 +110,8 @@ void *threads_config_merge_server(apr_pool_t *p, void *base, void *add);
 void *threads_config_create_dir(apr_pool_t *p, char *dir);
 void *threads_config_merge_dir(apr_pool_t *p, void *base, void *add);
 /* Cross-directive checks for every server; runs for httpd -t too. */
-int threads_config_check(apr_pool_t *pconf, apr_pool_t *plog,
-                         apr_pool_t *ptemp, server_rec *s);
+int threads_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                         server_rec *s);
 threads_server_conf_t *threads_config_server(const server_rec *s);
 threads_dir_conf_t *threads_config_dir(const request_rec *r);
 /* 1 when app id, secret and redirect URI are all set. */
@@ -127,8 +127,7 @@ const threads_scope_t *threads_config_scope(const request_rec *r);
 threads_unauth_action_e
 threads_config_unauth_action(const threads_dir_conf_t *dc);
 threads_pass_as_e threads_config_pass_as(const threads_dir_conf_t *dc);
-threads_remote_user_e
-threads_config_remote_user(const threads_dir_conf_t *dc);
+threads_remote_user_e threads_config_remote_user(const threads_dir_conf_t *dc);
 
 /* ---- threads_session.c: the module's values in mod_session ---- */
 /* Looks up mod_session's functions; APR_ENOTIMPL when it is not loaded. */

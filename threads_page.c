@@ -88,15 +88,15 @@ int threads_page_error(request_rec *r, int status, const char *error,
         threads_html_escape(p, title), "</title></head>\n<body>\n<h1>",
         threads_html_escape(p, title), "</h1>\n<p>",
         threads_html_escape(p, message), "</p>\n",
-        description ? apr_pstrcat(p, "<p class=\"detail\">",
-                                  threads_html_escape(p, description),
-                                  "</p>\n", NULL)
-                    : "",
-        link_url ? apr_pstrcat(p, "<p><a href=\"",
-                               threads_html_escape(p, link_url), "\">",
-                               threads_html_escape(p, link_text), "</a></p>\n",
-                               NULL)
-                 : "",
+        description
+            ? apr_pstrcat(p, "<p class=\"detail\">",
+                          threads_html_escape(p, description), "</p>\n", NULL)
+            : "",
+        link_url
+            ? apr_pstrcat(p, "<p><a href=\"", threads_html_escape(p, link_url),
+                          "\">", threads_html_escape(p, link_text),
+                          "</a></p>\n", NULL)
+            : "",
         "</body></html>\n", NULL);
     return threads_page_send(r, status, "text/html; charset=utf-8", body, 0);
 }

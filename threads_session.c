@@ -22,9 +22,9 @@
 
 /* mod_session's functions, looked up once in check_config (single-threaded,
  * before any request) and only read afterwards. */
-static APR_OPTIONAL_FN_TYPE(ap_session_load) *threads_session_load_fn;
-static APR_OPTIONAL_FN_TYPE(ap_session_get) *threads_session_get_fn;
-static APR_OPTIONAL_FN_TYPE(ap_session_set) *threads_session_set_fn;
+static APR_OPTIONAL_FN_TYPE(ap_session_load) * threads_session_load_fn;
+static APR_OPTIONAL_FN_TYPE(ap_session_get) * threads_session_get_fn;
+static APR_OPTIONAL_FN_TYPE(ap_session_set) * threads_session_set_fn;
 
 apr_status_t threads_session_init(void)
 {
@@ -64,8 +64,8 @@ static char *threads_session_open(request_rec *r, const char *name)
     apr_size_t len;
 
     if (!z || sc->nkeys == 0 ||
-        threads_session_get_fn(r, z, name, &sealed) != APR_SUCCESS ||
-        !sealed || !*sealed) {
+        threads_session_get_fn(r, z, name, &sealed) != APR_SUCCESS || !sealed ||
+        !*sealed) {
         return NULL;
     }
     if (threads_unseal(r->pool, sc->keys, sc->nkeys, name, sealed, &plain,
@@ -151,8 +151,9 @@ static apr_size_t threads_session_token_size(request_rec *r)
     session_rec *z = threads_session_of(r);
     const char *sealed = NULL;
 
-    if (!z || threads_session_get_fn(r, z, THREADS_SESSION_TOKEN, &sealed) !=
-                  APR_SUCCESS ||
+    if (!z ||
+        threads_session_get_fn(r, z, THREADS_SESSION_TOKEN, &sealed) !=
+            APR_SUCCESS ||
         !sealed) {
         return 0;
     }
