@@ -73,9 +73,48 @@ threads_request_t *threads_request_state(request_rec *r)
     return threads_request_of(r);
 }
 
+/* 1 when a long-lived token may and should be refreshed now: Threads
+ * refreshes tokens at least 24 hours old and not yet expired. */
+static int threads_authn_refresh_due(const threads_server_conf_t *sc,
+                                     const threads_token_t *t, apr_int64_t now)
+{
+    return t->type == THREADS_TOKEN_LONG && threads_config_long_lived(sc) &&
+           now - t->issued_at >= THREADS_REFRESH_MIN_AGE &&
+           t->expires_at > now &&
+           t->expires_at - now <= threads_config_refresh_window(sc) &&
+           now >= t->refresh_after;
+}
+
+/* Refreshes t in place and in the session. A failure keeps the current
+ * token while it is valid and waits before the next try, so a Threads
+ * outage does not add a call to every request. */
+static void threads_authn_refresh(request_rec *r, threads_token_t *t,
+                                  apr_int64_t now)
+{
+    threads_token_reply_t reply;
+
+    if (threads_graph_refresh(r, t->access_token, &reply) == OK) {
+        threads_token_apply(t, &reply, THREADS_TOKEN_LONG, now);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      THREADS_LOGNO(00154) "token of user %s refreshed, "
+                                           "valid until %" APR_INT64_T_FMT,
+                      t->user_id, t->expires_at);
+    }
+    else {
+        t->refresh_after = now + THREADS_REFRESH_RETRY;
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      THREADS_LOGNO(00155) "token of user %s not refreshed; "
+                                           "using it until %" APR_INT64_T_FMT,
+                      t->user_id, t->expires_at);
+    }
+    threads_session_write_token(r, t);
+}
+
 threads_token_t *threads_request_token(request_rec *r)
 {
     threads_request_t *st = threads_request_state(r);
+    const threads_server_conf_t *sc = threads_config_server(r->server);
+    apr_int64_t now;
     threads_token_t *t;
 
     if (st->token_loaded) {
@@ -83,12 +122,20 @@ threads_token_t *threads_request_token(request_rec *r)
     }
     st->token_loaded = 1;
     t = threads_session_read_token(r);
-    if (t && t->expires_at <= apr_time_sec(apr_time_now())) {
+    if (!t) {
+        return NULL;
+    }
+    now = apr_time_sec(apr_time_now());
+    /* Subrequests and internal redirects never write the session. */
+    if (!r->main && !r->prev && threads_authn_refresh_due(sc, t, now)) {
+        threads_authn_refresh(r, t, now);
+    }
+    if (t->expires_at <= now) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       THREADS_LOGNO(00151) "token of user %s expired at "
                                            "%" APR_INT64_T_FMT,
                       t->user_id, t->expires_at);
-        t = NULL;
+        return NULL;
     }
     st->token = t;
     return t;

@@ -610,6 +610,22 @@ int threads_config_ssl_verify(const threads_server_conf_t *sc)
     return sc->ssl_verify != 0;
 }
 
+int threads_config_long_lived(const threads_server_conf_t *sc)
+{
+    return sc->long_lived == 1;
+}
+
+int threads_config_profile(const threads_server_conf_t *sc)
+{
+    return sc->profile == 1;
+}
+
+apr_int64_t threads_config_refresh_window(const threads_server_conf_t *sc)
+{
+    return sc->refresh_window != THREADS_UNSET ? sc->refresh_window
+                                               : THREADS_DEFAULT_REFRESH_WINDOW;
+}
+
 const threads_scope_t *threads_config_scope(const request_rec *r)
 {
     const threads_dir_conf_t *dc = threads_config_dir(r);

@@ -33,8 +33,9 @@
 #define THREADS_TOKEN_MAX 2048
 /* Longest user id accepted (decimal digits). */
 #define THREADS_USER_ID_MAX 32
-/* Short-lived tokens live one hour when Threads gives no expires_in. */
+/* Token lifetimes when Threads gives no expires_in: 1 hour, 60 days. */
 #define THREADS_SHORT_TOKEN_LIFETIME 3600
+#define THREADS_LONG_TOKEN_LIFETIME  (60 * 86400)
 
 /* ------------------------------------------------------------------ */
 /* threads_util.c: encoding, escaping, query strings, URLs, scopes     */
@@ -161,10 +162,11 @@ typedef enum {
 /* The logged-in state, sealed as one session value. */
 typedef struct {
     const char *access_token;
-    const char *user_id;    /* decimal digits */
-    apr_int64_t expires_at; /* Unix seconds */
-    apr_int64_t issued_at;  /* when this token was obtained (refresh) */
-    apr_int64_t login_at;   /* when the user logged in (revocation) */
+    const char *user_id;       /* decimal digits */
+    apr_int64_t expires_at;    /* Unix seconds */
+    apr_int64_t issued_at;     /* when this token was obtained (refresh) */
+    apr_int64_t login_at;      /* when the user logged in (revocation) */
+    apr_int64_t refresh_after; /* no refresh try before this; 0: any time */
     threads_token_type_e type;
     const char *scope;    /* comma-joined, as the login asked */
     const char *username; /* NULL when unknown */
@@ -235,6 +237,12 @@ typedef struct {
 void threads_json_parse_token_reply(apr_pool_t *p, const char *body,
                                     apr_size_t len, int need_user_id,
                                     threads_token_reply_t *out);
+
+/* Puts a token answer into t: the token, its type, issued now, and its
+ * expiry from expires_in or, without one, the type's usual lifetime. A
+ * retry time of a failed refresh is cleared. (threads_record.c) */
+void threads_token_apply(threads_token_t *t, const threads_token_reply_t *reply,
+                         threads_token_type_e type, apr_int64_t now);
 
 /* The /v1.0/me answer. */
 typedef struct {

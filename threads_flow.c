@@ -149,6 +149,44 @@ static int threads_flow_take_state(request_rec *r, const char *state,
     return found;
 }
 
+/* What a login adds to a fresh short-lived token when configured: the
+ * 60-day token and the profile. Neither failing stops the login. */
+static void threads_flow_upgrade(request_rec *r, threads_token_t *token)
+{
+    const threads_server_conf_t *sc = threads_config_server(r->server);
+    threads_token_reply_t reply;
+    threads_profile_reply_t profile;
+
+    if (threads_config_long_lived(sc)) {
+        if (threads_graph_exchange_long_lived(r, token->access_token, &reply) ==
+            OK) {
+            threads_token_apply(token, &reply, THREADS_TOKEN_LONG,
+                                apr_time_sec(apr_time_now()));
+        }
+        else {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                          THREADS_LOGNO(00108) "user %s: no long-lived "
+                                               "token, going on with the "
+                                               "1-hour token",
+                          token->user_id);
+        }
+    }
+    if (threads_config_profile(sc)) {
+        if (threads_graph_profile(r, token->access_token, &profile) != OK) {
+            return; /* logged by threads_graph_profile */
+        }
+        if (!profile.id || strcmp(profile.id, token->user_id)) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                          THREADS_LOGNO(00109) "profile names another user "
+                                               "than the token (%s): ignored",
+                          token->user_id);
+            return;
+        }
+        token->username = profile.username;
+        token->name = profile.name;
+    }
+}
+
 /* ?code=C&state=S: the user allowed; exchange the code for a token. */
 static int threads_flow_code(request_rec *r, threads_callback_t *cb)
 {
@@ -203,6 +241,7 @@ static int threads_flow_code(request_rec *r, threads_callback_t *cb)
                                     : THREADS_SHORT_TOKEN_LIFETIME);
     token.type = THREADS_TOKEN_SHORT;
     token.scope = login.scope;
+    threads_flow_upgrade(r, &token);
     if (threads_session_write_token(r, &token) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -212,21 +251,24 @@ static int threads_flow_code(request_rec *r, threads_callback_t *cb)
     return threads_page_redirect(r, login.return_url, 0);
 }
 
-/* ?error=…: the user cancelled, or Threads refused to authorize. */
+/* ?error=…&state=S: the user cancelled, or Threads refused to authorize.
+ * Only for a pending login: a replayed or forged report is a stale state. */
 static int threads_flow_error(request_rec *r, threads_callback_t *cb)
 {
     const char *error = apr_table_get(cb->params, "error");
     const char *reason = apr_table_get(cb->params, "error_reason");
     const char *description = apr_table_get(cb->params, "error_description");
     threads_pending_t login;
-    const char *retry = "/";
     /* Meta's guide spells it "acceess_denied" once: accept both. */
     int denied =
         !strcmp(error, "access_denied") || !strcmp(error, "acceess_denied");
 
-    if (threads_flow_take_state(r, apr_table_get(cb->params, "state"),
-                                &login)) {
-        retry = login.return_url;
+    if (!threads_flow_take_state(r, apr_table_get(cb->params, "state"),
+                                 &login)) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      THREADS_LOGNO(00107) "error callback with a missing, "
+                                           "unknown, used or expired state");
+        return threads_flow_stale_state(r);
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   THREADS_LOGNO(00105) "sign-in cancelled: error=%s "
@@ -238,7 +280,7 @@ static int threads_flow_error(request_rec *r, threads_callback_t *cb)
         description && *description ? description : NULL, "Sign-in cancelled",
         denied ? "Sign-in with Threads was cancelled."
                : "Sign-in with Threads was cancelled because of an error.",
-        threads_flow_login_url(r, retry), "Try again");
+        threads_flow_login_url(r, login.return_url), "Try again");
 }
 
 /* The local URL named by a logout= or login= parameter ("" means /). */

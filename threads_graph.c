@@ -13,10 +13,11 @@
 /* Performs one call with the server's options. */
 static void threads_graph_call(request_rec *r, const char *method,
                                const char *url, const char *form,
+                               const char *bearer,
                                threads_http_response_t *resp)
 {
     const threads_server_conf_t *sc = threads_config_server(r->server);
-    threads_http_request_t req = {method, url, form, NULL};
+    threads_http_request_t req = {method, url, form, bearer};
 
     threads_http_perform(sc->http, r->pool, &sc->http_options, &req, resp);
 }
@@ -24,7 +25,7 @@ static void threads_graph_call(request_rec *r, const char *method,
 /* Maps a call's transport outcome and body to the browser's status. */
 static int threads_graph_judge(request_rec *r, const char *what,
                                const threads_http_response_t *resp,
-                               threads_token_reply_t *reply)
+                               int need_user_id, threads_token_reply_t *reply)
 {
     long ms = (long)apr_time_as_msec(resp->elapsed);
 
@@ -36,8 +37,8 @@ static int threads_graph_judge(request_rec *r, const char *what,
         return resp->outcome == THREADS_HTTP_TIMEOUT ? HTTP_GATEWAY_TIME_OUT
                                                      : HTTP_BAD_GATEWAY;
     }
-    threads_json_parse_token_reply(r->pool, resp->body, resp->body_len, 1,
-                                   reply);
+    threads_json_parse_token_reply(r->pool, resp->body, resp->body_len,
+                                   need_user_id, reply);
     switch (reply->kind) {
         case THREADS_REPLY_OK:
             if (resp->status != 200) {
@@ -91,6 +92,81 @@ int threads_graph_exchange_code(request_rec *r, const char *code,
                                 NULL};
 
     threads_graph_call(r, "POST", threads_config_token_url(sc),
-                       threads_form_encode(r->pool, form), &resp);
-    return threads_graph_judge(r, "code exchange", &resp, reply);
+                       threads_form_encode(r->pool, form), NULL, &resp);
+    return threads_graph_judge(r, "code exchange", &resp, 1, reply);
+}
+
+/* GET {ThreadsGraphUrl}<path>?<query>. */
+static const char *threads_graph_url(request_rec *r, const char *path,
+                                     const char *const *query)
+{
+    const threads_server_conf_t *sc = threads_config_server(r->server);
+
+    return threads_url_with_query(
+        r->pool, apr_pstrcat(r->pool, threads_config_graph_url(sc), path, NULL),
+        query);
+}
+
+int threads_graph_exchange_long_lived(request_rec *r, const char *token,
+                                      threads_token_reply_t *reply)
+{
+    const threads_server_conf_t *sc = threads_config_server(r->server);
+    threads_http_response_t resp;
+    const char *const query[] = {"grant_type",
+                                 "th_exchange_token",
+                                 "client_secret",
+                                 sc->app_secret,
+                                 "access_token",
+                                 token,
+                                 NULL};
+
+    threads_graph_call(r, "GET", threads_graph_url(r, "/access_token", query),
+                       NULL, NULL, &resp);
+    return threads_graph_judge(r, "long-lived token exchange", &resp, 0, reply);
+}
+
+int threads_graph_refresh(request_rec *r, const char *token,
+                          threads_token_reply_t *reply)
+{
+    threads_http_response_t resp;
+    const char *const query[] = {"grant_type", "th_refresh_token",
+                                 "access_token", token, NULL};
+
+    threads_graph_call(r, "GET",
+                       threads_graph_url(r, "/refresh_access_token", query),
+                       NULL, NULL, &resp);
+    return threads_graph_judge(r, "token refresh", &resp, 0, reply);
+}
+
+int threads_graph_profile(request_rec *r, const char *token,
+                          threads_profile_reply_t *reply)
+{
+    threads_http_response_t resp;
+    const char *const query[] = {"fields", "id,username,name", NULL};
+
+    threads_graph_call(r, "GET", threads_graph_url(r, "/v1.0/me", query), NULL,
+                       token, &resp);
+    if (resp.outcome != THREADS_HTTP_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      THREADS_LOGNO(00205) "profile read failed after %ld "
+                                           "ms: %s (%s)",
+                      (long)apr_time_as_msec(resp.elapsed),
+                      threads_http_outcome_name(resp.outcome),
+                      resp.error ? resp.error : "no detail");
+        return resp.outcome == THREADS_HTTP_TIMEOUT ? HTTP_GATEWAY_TIME_OUT
+                                                    : HTTP_BAD_GATEWAY;
+    }
+    threads_json_parse_profile(r->pool, resp.body, resp.body_len, reply);
+    if (reply->kind != THREADS_REPLY_OK || resp.status != 200) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      THREADS_LOGNO(00206) "profile read: unusable answer "
+                                           "(HTTP %ld): %s",
+                      resp.status,
+                      reply->error_message ? reply->error_message
+                      : reply->problem     ? reply->problem
+                                           : "invalid");
+        return reply->kind == THREADS_REPLY_REJECTED ? HTTP_FORBIDDEN
+                                                     : HTTP_BAD_GATEWAY;
+    }
+    return OK;
 }

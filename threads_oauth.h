@@ -36,6 +36,10 @@ APLOG_USE_MODULE(threads_oauth);
 #define THREADS_DEFAULT_STATE_TIMEOUT  600
 #define THREADS_DEFAULT_HTTP_TIMEOUT   10
 #define THREADS_DEFAULT_REFRESH_WINDOW 604800
+/* Threads refreshes only tokens at least this old. */
+#define THREADS_REFRESH_MIN_AGE 86400
+/* After a failed refresh, the next try waits this long. */
+#define THREADS_REFRESH_RETRY 3600
 
 typedef enum {
     THREADS_UNAUTH_AUTH = 0, /* navigations log in, the rest get 401 */
@@ -122,6 +126,9 @@ const char *threads_config_graph_url(const threads_server_conf_t *sc);
 apr_int64_t threads_config_state_timeout(const threads_server_conf_t *sc);
 apr_int64_t threads_config_http_timeout(const threads_server_conf_t *sc);
 int threads_config_ssl_verify(const threads_server_conf_t *sc);
+int threads_config_long_lived(const threads_server_conf_t *sc);
+int threads_config_profile(const threads_server_conf_t *sc);
+apr_int64_t threads_config_refresh_window(const threads_server_conf_t *sc);
 /* The scope of ThreadsScope for r, or the default. */
 const threads_scope_t *threads_config_scope(const request_rec *r);
 threads_unauth_action_e
@@ -176,6 +183,16 @@ int threads_page_login_required(request_rec *r, int early);
  * message), HTTP_BAD_GATEWAY, HTTP_GATEWAY_TIME_OUT. */
 int threads_graph_exchange_code(request_rec *r, const char *code,
                                 threads_token_reply_t *reply);
+
+/* Trades a short-lived token for a 60-day one (same answers). */
+int threads_graph_exchange_long_lived(request_rec *r, const char *token,
+                                      threads_token_reply_t *reply);
+/* Refreshes a long-lived token (same answers). */
+int threads_graph_refresh(request_rec *r, const char *token,
+                          threads_token_reply_t *reply);
+/* Reads id, username and name of the token's user (same answers). */
+int threads_graph_profile(request_rec *r, const char *token,
+                          threads_profile_reply_t *reply);
 
 /* ---- threads_flow.c: logins and the callback endpoint ---- */
 /* Starts a login that comes back to return_url (local), asking for

@@ -103,6 +103,7 @@ char *threads_token_encode(apr_pool_t *p, const threads_token_t *t)
                            "s", NULL,
                            "n", NULL,
                            "m", NULL,
+                           "r", NULL,
                            NULL};
 
     if (t == NULL || t->access_token == NULL || t->user_id == NULL) {
@@ -117,6 +118,9 @@ char *threads_token_encode(apr_pool_t *p, const threads_token_t *t)
     pairs[15] = t->scope != NULL ? t->scope : "";
     pairs[17] = t->username;
     pairs[19] = t->name;
+    pairs[21] = t->refresh_after > 0
+                    ? apr_psprintf(p, "%" APR_INT64_T_FMT, t->refresh_after)
+                    : NULL;
     return threads_form_encode(p, pairs);
 }
 
@@ -166,6 +170,10 @@ apr_status_t threads_token_decode(apr_pool_t *p, const char *s,
     }
     rec.username = apr_table_get(fields, "n");
     rec.name = apr_table_get(fields, "m");
+    v = apr_table_get(fields, "r");
+    if (v != NULL && !threads_parse_positive(v, &rec.refresh_after)) {
+        return APR_EINVAL;
+    }
     *t = rec;
     return APR_SUCCESS;
 }
@@ -424,4 +432,19 @@ apr_status_t threads_state_generate(apr_pool_t *p, char **state)
     *state = threads_base64url_encode(p, raw, sizeof(raw));
     OPENSSL_cleanse(raw, sizeof(raw));
     return APR_SUCCESS;
+}
+
+void threads_token_apply(threads_token_t *t, const threads_token_reply_t *reply,
+                         threads_token_type_e type, apr_int64_t now)
+{
+    apr_int64_t lifetime = type == THREADS_TOKEN_LONG
+                               ? THREADS_LONG_TOKEN_LIFETIME
+                               : THREADS_SHORT_TOKEN_LIFETIME;
+
+    t->access_token = reply->access_token;
+    t->type = type;
+    t->issued_at = now;
+    t->expires_at =
+        now + (reply->expires_in > 0 ? reply->expires_in : lifetime);
+    t->refresh_after = 0;
 }
