@@ -1,0 +1,202 @@
+"""pytest fixtures: the Threads stand-in over HTTPS on 127.0.0.2, and httpd
+servers running mod_threads_oauth against it.
+
+Session scope:
+  workdir          a 0755 directory under /tmp (short: cgid socket paths);
+                   kept after the run when THREADS_TEST_KEEP is set
+  tls              TLSMaterial: ca, server, other_ca, untrusted, expired,
+                   wrong_host (each .cert/.key); tls.ca_file
+  standin_server   the HTTPS stand-in, started once
+  module_so        path of the built module (.libs/mod_threads_oauth.so, or
+                   $THREADS_MODULE_SO); skips the test when it does not exist
+Function scope:
+  standin          standin_server, reset (faults, records, codes, tokens,
+                   attributes) before and after the test
+  standin_factory  standin_factory(cert="untrusted"|"expired"|"wrong_host"|
+                   "server", **ThreadsStandin kwargs) -> another started
+                   stand-in (stopped after the test)
+  httpd_factory    httpd_factory(extra="", mpm=None, directives=None,
+                   location_app=True, start=True, name=None) -> Httpd;
+                   mpm None: the test's @pytest.mark.mpm("worker") or event
+  httpd            httpd_factory() with the base configuration
+  browser          Browser(httpd)
+  browser_factory  browser_factory(httpd=None) -> a new Browser (own cookies)
+  configtest       configtest(extra="", directives=None, location_app=True)
+                   -> (rc, output) of `apache2 -t`
+
+A failed test's report carries each httpd's error log (tail) and the list of
+requests the stand-in received. After every test the httpd error logs are
+checked for crashed children.
+"""
+
+import os
+import shutil
+import tempfile
+
+import pytest
+
+import httpd_harness
+import threads_standin
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "mpm(name): run the httpd fixture with this MPM")
+
+
+@pytest.fixture(scope="session")
+def workdir():
+    d = tempfile.mkdtemp(prefix="tto-", dir="/tmp")
+    os.chmod(d, 0o755)
+    yield d
+    if not os.environ.get("THREADS_TEST_KEEP"):
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def tls(workdir):
+    return threads_standin.make_tls_material(os.path.join(workdir, "tls"))
+
+
+@pytest.fixture(scope="session")
+def standin_server(tls):
+    s = threads_standin.ThreadsStandin(host="127.0.0.2", tls=tls.server,
+                                       app_id=httpd_harness.APP_ID,
+                                       app_secret=httpd_harness.APP_SECRET,
+                                       user_id=httpd_harness.USER_ID)
+    s.start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def standin(standin_server, request):
+    standin_server.reset()
+    request.node._standins = [standin_server]
+    yield standin_server
+    standin_server.reset()
+
+
+@pytest.fixture
+def standin_factory(tls, request):
+    started = []
+
+    def make(cert="server", **kw):
+        kw.setdefault("app_id", httpd_harness.APP_ID)
+        kw.setdefault("app_secret", httpd_harness.APP_SECRET)
+        kw.setdefault("user_id", httpd_harness.USER_ID)
+        s = threads_standin.ThreadsStandin(host="127.0.0.2",
+                                           tls=getattr(tls, cert), **kw)
+        s.start()
+        started.append(s)
+        return s
+
+    yield make
+    for s in started:
+        s.stop()
+
+
+@pytest.fixture(scope="session")
+def module_so():
+    path = httpd_harness.MODULE_SO
+    if not os.path.exists(path):
+        rel = os.path.relpath(path, httpd_harness.REPO)
+        pytest.skip("the module is not built: %s does not exist (run make "
+                    "at the repository root)"
+                    % (path if rel.startswith("..") else rel))
+    return path
+
+
+@pytest.fixture
+def httpd_factory(workdir, tls, standin, module_so, request):
+    made = []
+    base = tempfile.mkdtemp(prefix="h", dir=workdir)
+    os.chmod(base, 0o755)
+    request.node._httpds = made
+
+    def make(extra="", mpm=None, directives=None, location_app=True,
+             start=True, name=None):
+        if mpm is None:
+            marker = request.node.get_closest_marker("mpm")
+            mpm = marker.args[0] if marker else "event"
+        name = name or "httpd%d" % (len(made) + 1)
+        h = httpd_harness.Httpd(os.path.join(base, name), standin,
+                                tls.ca_file, so_path=module_so, mpm=mpm,
+                                extra=extra, directives=directives,
+                                location_app=location_app, name=name)
+        made.append(h)
+        if start:
+            h.start()
+        return h
+
+    yield make
+    crashes = []
+    for h in made:
+        h.stop()
+        crashes += ["%s: %s" % (h.name, ln) for ln in h.crash_lines()]
+    if not os.environ.get("THREADS_TEST_KEEP"):
+        shutil.rmtree(base, ignore_errors=True)
+    if crashes:
+        pytest.fail("an httpd child crashed:\n" + "\n".join(crashes),
+                    pytrace=False)
+
+
+@pytest.fixture
+def httpd(httpd_factory):
+    return httpd_factory()
+
+
+@pytest.fixture
+def browser_factory(request):
+    made = []
+
+    def make(httpd=None):
+        if httpd is None:
+            httpd = request.getfixturevalue("httpd")
+        b = httpd_harness.Browser(httpd)
+        made.append(b)
+        return b
+
+    yield make
+    # Closing the connections before httpd stops lets it finish each
+    # request (mod_cgid's cleanup waits for its daemon, gone at shutdown).
+    for b in made:
+        b.close()
+
+
+@pytest.fixture
+def browser(httpd, browser_factory):
+    return browser_factory(httpd)
+
+
+@pytest.fixture
+def configtest(httpd_factory):
+    def run(extra="", directives=None, location_app=True):
+        h = httpd_factory(extra=extra, directives=directives,
+                          location_app=location_app, start=False)
+        return h.configtest()
+
+    return run
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Attaches each httpd's error log (tail) and what the stand-in received
+    to the report of a failed test."""
+    outcome = yield
+    report = outcome.get_result()
+    if not report.failed:
+        return
+    for h in getattr(item, "_httpds", []):
+        report.sections.append(("%s error log (%s)" % (h.name,
+                                                       h.error_log_path),
+                                h.error_log_tail(120) or "(empty)"))
+        stderr = h.read_stderr().strip()
+        if stderr:
+            report.sections.append(("%s stderr" % h.name, stderr[-4000:]))
+    for s in getattr(item, "_standins", []):
+        lines = []
+        for r in s.requests:
+            lines.append("%s %s -> %s" % (r.method, r.path, r.status))
+        report.sections.append(("stand-in requests",
+                                "\n".join(lines) or "(none)"))
