@@ -56,9 +56,39 @@ lint:
 integration: module
 	$(PYTHON) -m pytest -q -p no:cacheprovider t/
 
+# The unit tests under valgrind: any memory error or leak fails.
+check-valgrind: $(BUILD)/unit_tests
+	CK_FORK=no valgrind -q --error-exitcode=1 --leak-check=full \
+	    --errors-for-leak-kinds=definite,indirect $(BUILD)/unit_tests
+
+# The module built with AddressSanitizer and UndefinedBehaviorSanitizer,
+# in its own directory so the normal build stays as it is.
+ASAN_DIR  = $(BUILD)/asan
+ASAN_SO   = $(abspath $(ASAN_DIR))/.libs/mod_threads_oauth.so
+ASAN_RUN  = THREADS_MODULE_SO=$(ASAN_SO) \
+    THREADS_HTTPD_PRELOAD="$$(gcc -print-file-name=libasan.so):$$(gcc -print-file-name=libubsan.so)" \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    LSAN_OPTIONS=suppressions=$(abspath t/lsan.supp)
+
+$(ASAN_SO): $(MODULE_SRCS) $(CORE_SRCS) $(HEADERS) sources.mk Makefile.apxs
+	@mkdir -p $(ASAN_DIR)
+	cp $^ $(ASAN_DIR)/
+	$(MAKE) -C $(ASAN_DIR) -f Makefile.apxs APXS=$(APXS) WERROR=$(WERROR) \
+	    SANITIZE=address,undefined
+
+# The whole integration suite with httpd running the sanitizer build; the
+# core flows once more with leak detection (slower: every child's exit is
+# scanned). Any sanitizer report in an error log fails the test.
+check-asan: $(ASAN_SO)
+	$(ASAN_RUN) ASAN_OPTIONS=detect_leaks=0 \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider t/
+	$(ASAN_RUN) ASAN_OPTIONS=detect_leaks=1 \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider t/test_login_flow.py
+
 test: deps
-	$(MAKE) module unit lint
+	$(MAKE) module unit lint check-valgrind
 	$(MAKE) integration
+	$(MAKE) check-asan
 
 demo: deps module
 	@scripts/demo.sh
@@ -67,4 +97,5 @@ clean:
 	$(MAKE) -f Makefile.apxs clean
 	rm -rf $(BUILD) t/__pycache__
 
-.PHONY: all module install deps unit lint integration test demo clean
+.PHONY: all module install deps unit lint integration check-valgrind check-asan \
+        test demo clean

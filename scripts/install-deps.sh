@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="apache2 apache2-dev libcurl4-openssl-dev libjansson-dev libssl-dev
 openssl make gcc pkg-config check python3 python3-pytest python3-requests
-clang-format cppcheck"
+clang-format cppcheck valgrind"
 
 missing=""
 for pkg in $PACKAGES; do

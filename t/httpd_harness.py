@@ -57,7 +57,8 @@ MPMS = ("event", "worker", "prefork")
 
 # Error log lines that mean a child died.
 CRASH_RE = re.compile(r"exit signal|AH00052|AH00060|Segmentation fault|"
-                      r"AddressSanitizer|double free|stack smashing")
+                      r"AddressSanitizer|LeakSanitizer|runtime error:|"
+                      r"double free|stack smashing")
 
 
 _BUILTIN = None
