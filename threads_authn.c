@@ -158,6 +158,30 @@ static int threads_authn_is_reserved_header(const char *name)
     return 1;
 }
 
+/* Removes the CGI variables of client-sent X-Threads-* headers that a
+ * parent request (an SSI page outside AuthType Threads) already put into
+ * the environment a subrequest inherits. */
+static void threads_authn_scrub_env(request_rec *r)
+{
+    const apr_array_header_t *arr = apr_table_elts(r->subprocess_env);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    apr_array_header_t *doomed = NULL;
+    int i;
+
+    for (i = 0; i < arr->nelts; i++) {
+        if (e[i].key && !strncasecmp(e[i].key, "HTTP_X_THREADS_", 15)) {
+            if (!doomed) {
+                doomed = apr_array_make(r->pool, 4, sizeof(const char *));
+            }
+            APR_ARRAY_PUSH(doomed, const char *) = e[i].key;
+        }
+    }
+    for (i = 0; doomed && i < doomed->nelts; i++) {
+        apr_table_unset(r->subprocess_env,
+                        APR_ARRAY_IDX(doomed, i, const char *));
+    }
+}
+
 /* Removes every client-sent header the module owns. */
 static void threads_authn_scrub(request_rec *r)
 {
@@ -173,6 +197,9 @@ static void threads_authn_scrub(request_rec *r)
             }
             APR_ARRAY_PUSH(doomed, const char *) = e[i].key;
         }
+    }
+    if (r->main) {
+        threads_authn_scrub_env(r);
     }
     for (i = 0; doomed && i < doomed->nelts; i++) {
         const char *name = APR_ARRAY_IDX(doomed, i, const char *);
@@ -306,11 +333,9 @@ int threads_authn_check_user(request_rec *r)
         threads_authn_export(r, t);
         return OK;
     }
-    /* The callback must stay reachable to finish a login; the pass action
-     * lets the request go on. Neither has a user to name. */
-    if (threads_flow_is_callback(r) ||
-        threads_config_unauth_action(threads_config_dir(r)) ==
-            THREADS_UNAUTH_PASS) {
+    /* The callback must stay reachable to finish a login: it has no user
+     * to name, and serves no application. */
+    if (threads_flow_is_callback(r)) {
         if (t) {
             threads_authn_export(r, t);
         }
@@ -318,6 +343,17 @@ int threads_authn_check_user(request_rec *r)
             r->user = "";
         }
         return OK;
+    }
+    if (threads_config_unauth_action(threads_config_dir(r)) ==
+        THREADS_UNAUTH_PASS) {
+        if (t) {
+            threads_authn_export(r, t);
+            return OK;
+        }
+        /* Only "Require all granted" lets a visitor without a login go on;
+         * a Require that wants a user gets no empty one from us. */
+        return r->main || r->prev ? HTTP_UNAUTHORIZED
+                                  : threads_page_login_required(r, 1);
     }
     /* Subrequests and internal redirects never start a login. */
     if (r->main || r->prev) {

@@ -307,8 +307,17 @@ static const char *threads_config_set_scope(cmd_parms *cmd, void *d,
 {
     threads_dir_conf_t *dc = d;
     const char *why = NULL;
-    threads_scope_t *scope = threads_scope_parse(cmd->pool, args, &why);
+    const char *list = "";
+    threads_scope_t *scope;
     int i;
+
+    /* Raw arguments, so commas and spaces may mix freely; quotes are
+     * httpd's usual grouping and are taken off word by word. */
+    while (*args) {
+        const char *word = ap_getword_conf(cmd->temp_pool, &args);
+        list = apr_pstrcat(cmd->temp_pool, list, " ", word, NULL);
+    }
+    scope = threads_scope_parse(cmd->pool, list, &why);
 
     if (!scope) {
         return threads_config_error(cmd, why ? why : "needs permissions");

@@ -283,7 +283,8 @@ static int threads_flow_error(request_rec *r, threads_callback_t *cb)
         threads_flow_login_url(r, login.return_url), "Try again");
 }
 
-/* The local URL named by a logout= or login= parameter ("" means /). */
+/* The local URL named by a logout= or login= parameter ("" means /), or
+ * NULL for any other URL. */
 static const char *threads_flow_local_param(threads_callback_t *cb,
                                             const char *name)
 {
@@ -292,9 +293,7 @@ static const char *threads_flow_local_param(threads_callback_t *cb,
     if (!*url) {
         return "/";
     }
-    return threads_url_is_local(url) && strlen(url) <= THREADS_RETURN_URL_MAX
-               ? url
-               : NULL;
+    return threads_url_is_local(url) ? url : NULL;
 }
 
 /* ?logout=<url>: forget every Threads value, then go to url. */
@@ -328,6 +327,10 @@ static int threads_flow_login(request_rec *r, threads_callback_t *cb)
                                   "A sign-in link may only lead back to a "
                                   "page of this site.",
                                   "/", "Home");
+    }
+    /* As for any login: a URL too long to keep returns to the home page. */
+    if (strlen(url) > THREADS_RETURN_URL_MAX) {
+        url = "/";
     }
     return threads_flow_start_login(r, url, threads_flow_login_scope(r), 0);
 }

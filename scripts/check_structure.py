@@ -1,6 +1,7 @@
 """Structural rules of the module's C code that a compiler cannot check.
 
-- every ap_log_*error call carries a THREADS_LOGNO, and no ID is used twice;
+- every ap_log_*error call carries a THREADS_LOGNO, no ID is used twice,
+  and README's table lists every ID;
 - every directive field of the config structs is set in create (or left
   zero on purpose) and has a merge rule.
 """
@@ -24,6 +25,11 @@ for path in sorted(ROOT.glob("*.c")):
             if i in seen:
                 problems.append(f"{path.name}:{line}: log ID {i} also at {seen[i]}")
             seen[i] = f"{path.name}:{line}"
+
+readme = (ROOT / "README.md").read_text()
+for i, where in sorted(seen.items()):
+    if f"`THREADS{i}`" not in readme:
+        problems.append(f"{where}: log ID THREADS{i} is not in README's table")
 
 header = (ROOT / "threads_oauth.h").read_text()
 config = (ROOT / "threads_config.c").read_text()

@@ -1,0 +1,410 @@
+"""Building, loading and configuring the module (contract 1 and 2).
+
+`apache2 -t` must refuse every bad directive with a message that names it;
+the accepted forms must take effect. Each test writes its own httpd.conf
+(see conftest.py); a started httpd talks to the Threads stand-in."""
+
+import json
+import os
+import re
+import subprocess
+import tempfile
+
+import pytest
+
+from httpd_harness import (APACHE2, APP_ID, APP_SECRET, USER_ID,
+                           assert_module_json, clean_env, describe,
+                           query_of)
+
+# The three directives every server that uses the module needs.
+REQUIRED = ("ThreadsAppId", "ThreadsAppSecret", "ThreadsRedirectUri")
+NONE_OF_THEM = {name: None for name in REQUIRED}
+
+
+def assert_rejected(rc, out, directive):
+    """apache2 -t failed and its message names directive (a message of the
+    module, not httpd's "Invalid command")."""
+    assert rc != 0, "apache2 -t accepted it:\n" + out
+    assert directive in out, out
+    assert "Invalid command" not in out, out
+    assert "Syntax OK" not in out, out
+
+
+def assert_authorize_redirect(resp, standin):
+    assert resp.status_code == 302, describe(resp)
+    loc = resp.headers["Location"]
+    assert loc.startswith(standin.authorize_url + "?"), loc
+    return query_of(loc)
+
+
+def cgi_env(resp):
+    assert resp.status_code == 200, describe(resp)
+    return json.loads(resp.text)
+
+
+def startup_log(h):
+    """What httpd said while it started: stderr (before the error log is
+    open) and the error log."""
+    return h.read_stderr() + "\n" + h.error_log()
+
+
+@pytest.fixture
+def filedir(workdir):
+    """A directory httpd (root at start-up) can read files from."""
+    d = tempfile.mkdtemp(prefix="cfg", dir=workdir)
+    os.chmod(d, 0o755)
+    return d
+
+
+def write_file(directory, name, text):
+    path = os.path.join(directory, name)
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o644)
+    return path
+
+
+# ---------------------------------------------------------------------------
+# 1. Loading: mod_session is required
+# ---------------------------------------------------------------------------
+
+def without_mod_session(text):
+    """httpd.conf text without mod_session, its stores and directives."""
+    drop = re.compile(r"^\s*(LoadModule\s+session_\w+|Session\w*\s)", re.I)
+    return "\n".join(ln for ln in text.splitlines() if not drop.match(ln))
+
+
+def test_without_mod_session_httpd_refuses_to_start(httpd_factory):
+    h = httpd_factory(start=False)
+    text = without_mod_session(h.config_text())
+    assert "session_module" not in text
+    assert "threads_oauth_module" in text
+    conf = os.path.join(h.dir, "nosession.conf")
+    with open(conf, "w") as f:
+        f.write(text)
+    proc = subprocess.run([APACHE2, "-t", "-f", conf],
+                          stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, env=clean_env(), timeout=30)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out
+    assert "mod_session" in out, out
+    # A real start fails the same way (and does not hang).
+    proc = subprocess.run([APACHE2, "-f", conf, "-DFOREGROUND"],
+                          stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, env=clean_env(), timeout=30)
+    out = proc.stdout + proc.stderr
+    try:
+        with open(h.error_log_path) as f:
+            out += f.read()
+    except FileNotFoundError:
+        pass
+    assert proc.returncode != 0, out
+    assert "mod_session" in out, out
+
+
+def test_base_configuration_is_accepted(configtest):
+    rc, out = configtest()
+    assert rc == 0, out
+
+
+# ---------------------------------------------------------------------------
+# 2. Directives that apache2 -t refuses
+# ---------------------------------------------------------------------------
+
+BAD_VALUES = [
+    ("ThreadsAppId", "12ab"),
+    ("ThreadsAppId", "-12"),
+    ("ThreadsRedirectUri", "/cb"),
+    ("ThreadsRedirectUri", "ftp://x/cb"),
+    ("ThreadsRedirectUri", "127.0.0.1/oauth/callback"),
+    ("ThreadsScope", "threads_content_publish"),
+    ("ThreadsScope", "threads_content_publish,threads_read_replies"),
+    ("ThreadsUnauthAction", "redirect"),
+    ("ThreadsUnauthAction", "402"),
+    ("ThreadsPassAs", "cookie"),
+    ("ThreadsPassAs", "envs"),
+    ("ThreadsRemoteUser", "email"),
+    ("ThreadsRemoteUser", "name"),
+    ("ThreadsHttpTimeout", "0"),
+    ("ThreadsHttpTimeout", "-1"),
+    ("ThreadsHttpTimeout", "abc"),
+    ("ThreadsHttpTimeout", "10x"),
+    ("ThreadsStateTimeout", "0"),
+    ("ThreadsStateTimeout", "-1"),
+    ("ThreadsStateTimeout", "abc"),
+    ("ThreadsStateTimeout", "10x"),
+    ("ThreadsCaFile", "/nonexistent/threads-ca.pem"),
+    ("ThreadsAppSecret", "file:/nonexistent/threads-secret"),
+]
+
+
+@pytest.mark.parametrize("name,value", BAD_VALUES,
+                         ids=["%s=%s" % nv for nv in BAD_VALUES])
+def test_configtest_refuses(configtest, name, value):
+    rc, out = configtest(directives={name: value})
+    assert_rejected(rc, out, name)
+
+
+@pytest.mark.parametrize("name,value", [
+    ("ThreadsScope", "threads_content_publish"),
+    ("ThreadsUnauthAction", "redirect"),
+    ("ThreadsPassAs", "cookie"),
+    ("ThreadsRemoteUser", "email"),
+], ids=["scope", "unauth", "passas", "remoteuser"])
+def test_configtest_refuses_in_a_location(configtest, name, value):
+    rc, out = configtest(extra="<Location /app>\n    %s %s\n</Location>"
+                         % (name, value))
+    assert_rejected(rc, out, name)
+
+
+def test_secret_file_with_an_empty_first_line(configtest, filedir):
+    path = write_file(filedir, "secret", "\nthe-secret-on-line-two\n")
+    rc, out = configtest(directives={"ThreadsAppSecret": "file:" + path})
+    assert_rejected(rc, out, "ThreadsAppSecret")
+
+
+def test_empty_secret_file(configtest, filedir):
+    path = write_file(filedir, "empty", "")
+    rc, out = configtest(directives={"ThreadsAppSecret": "file:" + path})
+    assert_rejected(rc, out, "ThreadsAppSecret")
+
+
+def assert_names_missing(out, missing):
+    """The error names exactly the directives in missing as missing."""
+    lines = [ln for ln in out.splitlines()
+             if any(name in ln for name in missing)]
+    assert lines, out
+    line = lines[0]
+    given = [n for n in REQUIRED if n not in missing]
+    if re.search(r"missing", line, re.I):
+        # "... missing: X Y": what follows the word names the missing ones.
+        named = re.split(r"missing", line, flags=re.I)[-1]
+    else:
+        named = line
+    for name in missing:
+        assert name in named, line
+    for name in given:
+        assert name not in named, "%s is set, yet named missing: %s" % (
+            name, line)
+
+
+@pytest.mark.parametrize("missing", [
+    ("ThreadsAppId",), ("ThreadsAppSecret",), ("ThreadsRedirectUri",),
+    ("ThreadsAppId", "ThreadsRedirectUri"),
+], ids=["no-id", "no-secret", "no-redirect", "only-secret"])
+def test_server_with_some_of_the_three(configtest, missing):
+    rc, out = configtest(directives={name: None for name in missing})
+    assert rc != 0, out
+    assert "Syntax OK" not in out
+    assert_names_missing(out, missing)
+
+
+@pytest.mark.parametrize("given", [
+    ("ThreadsAppId",), ("ThreadsAppId", "ThreadsAppSecret"),
+    ("ThreadsRedirectUri",), ("ThreadsAppSecret", "ThreadsRedirectUri"),
+], ids=["only-id", "id-secret", "only-redirect", "no-id"])
+def test_virtual_host_with_some_of_the_three(configtest, given):
+    values = {"ThreadsAppId": APP_ID, "ThreadsAppSecret": APP_SECRET,
+              "ThreadsRedirectUri": "http://127.0.0.1:9/oauth/callback"}
+    lines = ["<VirtualHost *:*>", "    ServerName partial.test"]
+    lines += ["    %s %s" % (n, values[n]) for n in given]
+    lines.append("</VirtualHost>")
+    rc, out = configtest(directives=NONE_OF_THEM, extra="\n".join(lines))
+    assert rc != 0, out
+    assert "Syntax OK" not in out
+    assert_names_missing(out, [n for n in REQUIRED if n not in given])
+
+
+def test_complete_virtual_host_on_a_bare_server_is_accepted(configtest):
+    rc, out = configtest(directives=NONE_OF_THEM, extra="\n".join([
+        "<VirtualHost *:*>",
+        "    ServerName complete.test",
+        "    ThreadsAppId %s" % APP_ID,
+        "    ThreadsAppSecret %s" % APP_SECRET,
+        "    ThreadsRedirectUri http://127.0.0.1:9/oauth/callback",
+        "</VirtualHost>"]))
+    assert rc == 0, out
+
+
+def test_server_with_none_of_the_three_is_accepted(configtest):
+    # A server that does not use the module needs none of them.
+    rc, out = configtest(directives=NONE_OF_THEM, location_app=False)
+    assert rc == 0, out
+
+
+# ---------------------------------------------------------------------------
+# 2. Accepted forms take effect
+# ---------------------------------------------------------------------------
+
+def test_app_secret_from_a_file(httpd_factory, browser_factory, standin,
+                                filedir):
+    secret = "file-secret-3b8e41d0c7"
+    path = write_file(filedir, "app-secret", secret + "\r\nline two\n")
+    standin.app_secret = secret
+    h = httpd_factory(directives={"ThreadsAppSecret": "file:" + path})
+    b = browser_factory(h)
+    flow = b.login("/app/env.cgi")
+    post, = standin.requests_for("token")
+    assert post.form["client_secret"] == [secret]
+    assert cgi_env(flow.final)["REMOTE_USER"] == USER_ID
+    assert secret not in h.error_log()
+
+
+@pytest.mark.parametrize("written", [
+    '"threads_basic threads_content_publish,threads_basic"',
+    "threads_basic threads_content_publish,threads_basic",
+    "threads_basic, threads_content_publish threads_basic ,",
+], ids=["quoted", "unquoted", "spaces-and-commas"])
+def test_scope_is_deduplicated_and_comma_joined(httpd_factory,
+                                                browser_factory, standin,
+                                                written):
+    h = httpd_factory(extra="<Location /app>\n    ThreadsScope %s\n"
+                            "</Location>" % written)
+    b = browser_factory(h)
+    q = assert_authorize_redirect(b.get("/app/env.cgi"), standin)
+    assert q["scope"] == ["threads_basic,threads_content_publish"]
+    flow = b.login("/app/env.cgi")
+    env = cgi_env(flow.final)
+    assert env["THREADS_SCOPE"] == "threads_basic,threads_content_publish"
+
+
+def test_scope_at_server_level(httpd_factory, browser_factory, standin):
+    h = httpd_factory(directives={
+        "ThreadsScope": "threads_read_replies,threads_basic"})
+    b = browser_factory(h)
+    q = assert_authorize_redirect(b.get("/app/env.cgi"), standin)
+    assert q["scope"] == ["threads_read_replies,threads_basic"]
+
+
+def test_unknown_permission_is_accepted_with_a_warning(httpd_factory,
+                                                       browser_factory,
+                                                       standin):
+    standin.known_permissions.add("threads_future_permission")
+    h = httpd_factory(extra="<Location /app>\n    ThreadsScope threads_basic,"
+                            "threads_future_permission\n</Location>")
+    log = startup_log(h)
+    lines = [ln for ln in log.splitlines()
+             if "threads_future_permission" in ln]
+    assert lines, log
+    assert any(re.search(r"warn", ln, re.I) for ln in lines), lines
+    # The known ones are not warned about.
+    assert not [ln for ln in log.splitlines()
+                if re.search(r"unknown.*threads_basic\b", ln)], log
+    b = browser_factory(h)
+    q = assert_authorize_redirect(b.get("/app/env.cgi"), standin)
+    assert q["scope"] == ["threads_basic,threads_future_permission"]
+
+
+def test_ssl_verify_off_warns_at_startup(httpd_factory, browser_factory,
+                                         standin):
+    h = httpd_factory(directives={"ThreadsSslVerify": "Off"})
+    lines = [ln for ln in startup_log(h).splitlines()
+             if "ThreadsSslVerify" in ln]
+    assert lines, startup_log(h)
+    assert any(re.search(r"warn", ln, re.I) for ln in lines), lines
+    # The server works (the stand-in's certificate is valid anyway).
+    b = browser_factory(h)
+    assert cgi_env(b.login("/app/env.cgi").final)["REMOTE_USER"] == USER_ID
+
+
+def test_ssl_verify_on_does_not_warn(httpd_factory):
+    h = httpd_factory(directives={"ThreadsSslVerify": "On"})
+    assert "ThreadsSslVerify" not in startup_log(h)
+
+
+def test_directive_names_are_case_insensitive(httpd_factory,
+                                              browser_factory, standin):
+    h = httpd_factory(start=False)
+    d = {}
+    for i, (name, value) in enumerate(h.directives.items()):
+        d[name] = None
+        if value is not None:
+            d[name.lower() if i % 2 == 0 else name.upper()] = value
+    d["ThReAdSsCoPe"] = "threads_basic"
+    h.directives = d
+    h.extra = "<Location /app>\n    threadspassas BOTH\n</Location>"
+    h.start()
+    text = open(h.conf_path).read()
+    assert "\nthreadsappid %s\n" % APP_ID in text
+    assert "\nThreadsAppId" not in text
+    b = browser_factory(h)
+    flow = b.login("/app/env.cgi")
+    post, = standin.requests_for("token")
+    assert post.form["client_id"] == [APP_ID]
+    assert post.form["client_secret"] == [APP_SECRET]
+    assert post.form["redirect_uri"] == [h.redirect_uri]
+    env = cgi_env(flow.final)
+    assert env["THREADS_USER_ID"] == USER_ID
+    assert env["HTTP_X_THREADS_USER_ID"] == USER_ID
+
+
+def test_virtual_host_inherits_the_three_directives(httpd_factory,
+                                                    browser_factory,
+                                                    standin):
+    h = httpd_factory(extra="\n".join([
+        "<VirtualHost *:*>",
+        "    ServerName inherits.test",
+        "    SetEnv VHOST_MARK inherits",
+        "</VirtualHost>",
+    ]))
+    b = browser_factory(h)
+    q = assert_authorize_redirect(b.get("/app/env.cgi"), standin)
+    assert q["client_id"] == [APP_ID]
+    assert q["redirect_uri"] == [h.redirect_uri]
+    flow = b.login("/app/env.cgi")
+    env = cgi_env(flow.final)
+    assert env["VHOST_MARK"] == "inherits"  # the virtual host answered
+    assert env["REMOTE_USER"] == USER_ID
+    post, = standin.requests_for("token")
+    assert post.form["client_id"] == [APP_ID]
+    assert post.form["client_secret"] == [APP_SECRET]
+    assert post.form["redirect_uri"] == [h.redirect_uri]
+
+
+def test_inner_location_sets_the_unauth_action_back(httpd_factory,
+                                                    browser_factory,
+                                                    standin):
+    h = httpd_factory(start=False)
+    h.extra = "\n".join([
+        'Alias /app/inner "%s/app"' % h.docroot,
+        "<Location /app>",
+        "    ThreadsUnauthAction 401",
+        "</Location>",
+        "<Location /app/inner>",
+        "    ThreadsUnauthAction auth",
+        "</Location>",
+    ])
+    h.start()
+    b = browser_factory(h)
+    # The outer location: a navigation gets 401.
+    r = b.get("/app/env.cgi")
+    body = assert_module_json(r, 401)
+    assert body["error"] == "login_required"
+    assert query_of(body["login_url"]) == {"login": ["/app/env.cgi"]}
+    # The inner one logs in again.
+    assert_authorize_redirect(b.get("/app/inner/env.cgi"), standin)
+    flow = b.login("/app/inner/env.cgi?q=1")
+    env = cgi_env(flow.final)
+    assert env["REMOTE_USER"] == USER_ID
+    assert env["SCRIPT_NAME"] == "/app/inner/env.cgi"
+    # Logged in, the outer location passes too.
+    assert cgi_env(b.get("/app/env.cgi"))["REMOTE_USER"] == USER_ID
+
+
+def test_server_without_the_three_answers_500(httpd_factory,
+                                              browser_factory, standin):
+    h = httpd_factory(directives=NONE_OF_THEM)
+    b = browser_factory(h)
+    mark = h.error_log_mark()
+    for headers in ({}, {"X-Requested-With": "XMLHttpRequest"}):
+        r = b.get("/app/env.cgi", headers=headers)
+        assert r.status_code == 500, describe(r)
+        assert "Location" not in r.headers
+    log = h.error_log_since(mark)
+    lines = [ln for ln in log.splitlines() if "ThreadsAppId" in ln]
+    assert lines, log
+    for name in REQUIRED:
+        assert name in lines[0], lines[0]
+    assert standin.requests == []
+    # Public pages are unaffected.
+    assert b.get("/").status_code == 200
