@@ -53,7 +53,14 @@ unit: $(BUILD)/unit_tests $(BUILD)/http_check
 lint:
 	@scripts/lint.sh
 
-integration: module
+# playwright-core for the browser tests (they drive Debian's chromium).
+browser-deps: t/browser/node_modules/.package-lock.json
+t/browser/node_modules/.package-lock.json: t/browser/package-lock.json
+	@if command -v npm >/dev/null; then \
+	    cd t/browser && npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the browser tests will be skipped"; fi
+
+integration: module browser-deps
 	$(PYTHON) -m pytest -q -p no:cacheprovider t/
 
 # The unit tests under valgrind: any memory error or leak fails.
@@ -79,7 +86,7 @@ $(ASAN_SO): $(MODULE_SRCS) $(CORE_SRCS) $(HEADERS) sources.mk Makefile.apxs
 # The whole integration suite with httpd running the sanitizer build; the
 # core flows once more with leak detection (slower: every child's exit is
 # scanned). Any sanitizer report in an error log fails the test.
-check-asan: $(ASAN_SO)
+check-asan: $(ASAN_SO) browser-deps
 	$(ASAN_RUN) ASAN_OPTIONS=detect_leaks=0 \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider t/
 	$(ASAN_RUN) ASAN_OPTIONS=detect_leaks=1 \
@@ -97,5 +104,5 @@ clean:
 	$(MAKE) -f Makefile.apxs clean
 	rm -rf $(BUILD) t/__pycache__
 
-.PHONY: all module install deps unit lint integration check-valgrind check-asan \
-        test demo clean
+.PHONY: all module install deps unit lint integration browser-deps \
+        check-valgrind check-asan test demo clean

@@ -289,9 +289,11 @@ static CURLcode threads_http_setup(CURL *curl,
         THREADS_HTTP_SET(curl, CURLOPT_PROXY_CAINFO, opts->ca_file);
     }
     /* An empty proxy makes libcurl ignore http_proxy and friends in the
-     * environment: only the configured proxy is ever used. */
+     * environment, and an empty no-proxy list ignores no_proxy: only the
+     * configured proxy is ever used, and always. */
     THREADS_HTTP_SET(curl, CURLOPT_PROXY,
                      opts->proxy != NULL ? opts->proxy : "");
+    THREADS_HTTP_SET(curl, CURLOPT_NOPROXY, "");
 
     THREADS_HTTP_SET(curl, CURLOPT_USERAGENT,
                      opts->user_agent != NULL ? opts->user_agent

@@ -5,7 +5,8 @@ set -eu
 
 PACKAGES="apache2 apache2-dev libcurl4-openssl-dev libjansson-dev libssl-dev
 openssl make gcc pkg-config check python3 python3-pytest python3-requests
-clang-format cppcheck valgrind"
+clang-format cppcheck valgrind python3-cryptography libaprutil1-dbd-sqlite3
+chromium"
 
 missing=""
 for pkg in $PACKAGES; do

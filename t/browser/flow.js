@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+// Drives headless Chromium through "Sign in with Threads": opens a
+// protected URL, which leads to the Threads stand-in's consent page, clicks
+// one of its buttons and follows the browser back to httpd.
+//
+//   node t/browser/flow.js '{"url": "http://127.0.0.1:8080/app/",
+//                            "button": "allow"}'
+//   node t/browser/flow.js --serve   (one JSON request per line on
+//                                     standard input, one answer per line)
+//
+// Options: url (required), button ("allow" or "cancel"), chromium (path,
+// default /usr/bin/chromium), timeout (ms, default 15000). With --serve,
+// Chromium is started once and every flow gets a fresh context (no cookies,
+// no cache).
+//
+// Answers with one JSON object: consent (the consent page's URL, status and
+// title, before the click), final (url, status, title, text of the page the
+// browser ends on), documents (every main-frame document request: url,
+// method, status, cookie header sent), cookies (the browser's cookies for
+// the protected site); or {"error": ...} (exit status 1 in single mode).
+'use strict';
+
+const { chromium } = require('playwright-core');
+
+// The flags that work on these machines (see the harness notes); the
+// sandbox needs user namespaces that root in a container lacks.
+const FLAGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
+  '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync',
+];
+
+function launch(opts) {
+  return chromium.launch({
+    executablePath: opts.chromium || '/usr/bin/chromium',
+    headless: true,
+    args: FLAGS,
+    timeout: opts.timeout || 15000,
+  });
+}
+
+async function flow(browser, opts) {
+  const target = new URL(opts.url);
+  const button = opts.button || 'allow';
+  const timeout = opts.timeout || 15000;
+  const context = await browser.newContext({
+    // The stand-in's certificate comes from the tests' own CA.
+    ignoreHTTPSErrors: true,
+  });
+  const documents = [];
+  const pending = [];
+  try {
+    const page = await context.newPage();
+    page.setDefaultTimeout(timeout);
+    page.on('request', (req) => {
+      if (!req.isNavigationRequest() || req.frame() !== page.mainFrame()) {
+        return;
+      }
+      const entry = { url: req.url(), method: req.method(), status: null,
+                      cookie: null };
+      documents.push(entry);
+      pending.push(req.allHeaders().then((h) => {
+        entry.cookie = h.cookie === undefined ? null : h.cookie;
+      }, () => {}));
+      pending.push(req.response().then((resp) => {
+        if (resp) {
+          entry.status = resp.status();
+        }
+      }, () => {}));
+    });
+
+    const first = await page.goto(opts.url, { waitUntil: 'load' });
+    const consent = { url: page.url(), status: first ? first.status() : null,
+                      title: await page.title() };
+    const selector = `button[name="decision"][value="${button}"]`;
+    if (await page.locator(selector).count() !== 1) {
+      throw new Error(`no ${button} button on ${page.url()}: ` +
+                      (await page.content()).slice(0, 2000));
+    }
+    // Back on the protected site: the callback and whatever it leads to
+    // (redirects are not committed, so this is the last document).
+    const back = page.waitForURL((u) => u.host === target.host,
+                                 { waitUntil: 'load' });
+    await page.click(selector);
+    await back;
+    await Promise.all(pending);
+    const last = documents.length ? documents[documents.length - 1] : null;
+    return {
+      consent,
+      final: {
+        url: page.url(),
+        status: last ? last.status : null,
+        title: await page.title(),
+        text: await page.evaluate(() => (document.body
+          ? document.body.innerText : '')),
+      },
+      documents,
+      cookies: await context.cookies(target.origin),
+    };
+  } finally {
+    await context.close();
+  }
+}
+
+function errorOf(e) {
+  return { error: String((e && e.stack) || e) };
+}
+
+async function single(arg) {
+  let opts;
+  try {
+    opts = JSON.parse(arg);
+  } catch (e) {
+    process.stdout.write(JSON.stringify({ error: 'usage: flow.js <json> | '
+                                          + '--serve' }) + '\n');
+    return 2;
+  }
+  let browser;
+  try {
+    browser = await launch(opts);
+    const out = await flow(browser, opts);
+    process.stdout.write(JSON.stringify(out) + '\n');
+    return 0;
+  } catch (e) {
+    process.stdout.write(JSON.stringify(errorOf(e)) + '\n');
+    return 1;
+  } finally {
+    if (browser) {
+      await browser.close();
+    }
+  }
+}
+
+async function serve() {
+  const readline = require('readline');
+  const lines = readline.createInterface({ input: process.stdin });
+  let browser = null;
+  for await (const line of lines) {
+    if (!line.trim()) {
+      continue;
+    }
+    let out;
+    try {
+      const opts = JSON.parse(line);
+      if (browser === null) {
+        browser = await launch(opts);
+      }
+      out = await flow(browser, opts);
+    } catch (e) {
+      out = errorOf(e);
+    }
+    process.stdout.write(JSON.stringify(out) + '\n');
+  }
+  if (browser !== null) {
+    await browser.close();
+  }
+  return 0;
+}
+
+(process.argv[2] === '--serve' ? serve() : single(process.argv[2] || ''))
+  .then((code) => { process.exitCode = code; });

@@ -1,0 +1,199 @@
+"""A real browser on the consent page (contract 3 and 4 as a browser sees
+them).
+
+Headless Chromium, driven by t/browser/flow.js (playwright-core), opens a
+protected page, lands on the Threads stand-in's consent page (auto-consent
+off) and clicks Allow or Cancel. The click is a navigation started on the
+Threads site (127.0.0.2) that ends on httpd (127.0.0.1), another site: a
+SameSite=Strict session cookie is not sent with it, SameSite=Lax is. Only
+a browser shows this; redirects alone keep even a Strict cookie.
+
+Needs /usr/bin/chromium, node and `npm ci` in t/browser.
+"""
+
+import concurrent.futures
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+from httpd_harness import CALLBACK_PATH, USER_ID
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FLOW_JS = os.path.join(HERE, "browser", "flow.js")
+CHROMIUM = "/usr/bin/chromium"
+NODE = shutil.which("node")
+
+pytestmark = [
+    pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK),
+                       reason="chromium is not installed (apt-get install "
+                              "-y --no-install-recommends chromium)"),
+    pytest.mark.skipif(NODE is None, reason="node is not installed"),
+]
+
+COOKIE_LOG = 'CustomLog "{path}" "%U|%{{Cookie}}i"'
+
+
+def samesite_conf(value):
+    return ("<Location />\n"
+            "    SessionCookieName session path=/;HttpOnly;SameSite=%s\n"
+            "</Location>\n" % value)
+
+
+def cookie_log_conf(httpd_dir):
+    path = os.path.join(httpd_dir, "cookies.log")
+    return path, COOKIE_LOG.format(path=path)
+
+
+class FlowDriver:
+    """`node flow.js --serve`: one Chromium for the whole run, a fresh
+    context (no cookies) for every flow."""
+
+    def __init__(self):
+        if not os.path.isdir(os.path.join(HERE, "browser", "node_modules",
+                                          "playwright-core")):
+            pytest.fail("playwright-core is not installed: run `npm ci` in "
+                        "t/browser", pytrace=False)
+        env = {k: v for k, v in os.environ.items()
+               if not k.lower().endswith("_proxy")}
+        self.stderr = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(
+            [NODE, FLOW_JS, "--serve"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=self.stderr, env=env, text=True,
+            bufsize=1)
+        self.pool = concurrent.futures.ThreadPoolExecutor(1)
+
+    def run(self, url, button, timeout=60):
+        """One flow (see flow.js); returns its JSON answer."""
+        assert self.proc.poll() is None, "flow.js exited: " + self.errors()
+        self.proc.stdin.write(json.dumps({"url": url, "button": button,
+                                          "chromium": CHROMIUM}) + "\n")
+        self.proc.stdin.flush()
+        try:
+            line = self.pool.submit(self.proc.stdout.readline).result(
+                timeout)
+        except concurrent.futures.TimeoutError:
+            self.close()
+            pytest.fail("flow.js did not answer in %d s:\n%s"
+                        % (timeout, self.errors()), pytrace=False)
+        try:
+            out = json.loads(line)
+        except ValueError:
+            out = {"error": "no JSON from flow.js: %r" % line}
+        assert "error" not in out, (
+            "flow.js failed: %s\n%s" % (out["error"], self.errors()))
+        return out
+
+    def errors(self):
+        self.stderr.seek(0)
+        return self.stderr.read().decode("utf-8", "replace")[-3000:]
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.pool.shutdown(wait=False)
+        self.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    driver = FlowDriver()
+    yield driver
+    driver.close()
+
+
+def cookie_lines(path, url_path):
+    """The Cookie header (or "-") of each logged request for url_path."""
+    with open(path) as f:
+        lines = [ln.rstrip("\n").split("|", 1) for ln in f]
+    return [c for p, c in lines if p == url_path]
+
+
+def start_httpd(httpd_factory, standin, samesite=None):
+    standin.auto_consent = False
+    h = httpd_factory(start=False)
+    log, conf = cookie_log_conf(h.dir)
+    h.extra = conf + "\n" + (samesite_conf(samesite) if samesite else "")
+    h.start()
+    return h, log
+
+
+def without_fragment(url):
+    """A redirect without a fragment keeps the fragment of the URL before
+    it (RFC 9110 10.2.2): the stand-in's "#_" stays in the address bar."""
+    return url.split("#", 1)[0]
+
+
+def assert_consent_page(out, standin):
+    assert out["consent"]["url"].startswith(standin.authorize_url + "?"), out
+    assert out["consent"]["status"] == 200, out
+    assert "Allow" in out["consent"]["title"], out
+
+
+def test_allow_lands_on_the_protected_page(httpd_factory, standin,
+                                           chromium):
+    h, _ = start_httpd(httpd_factory, standin)
+    out = chromium.run(h.url("/app/whoami.shtml?from=browser"), "allow")
+    assert_consent_page(out, standin)
+    final = out["final"]
+    assert without_fragment(final["url"]) == \
+        h.url("/app/whoami.shtml?from=browser"), out
+    assert final["status"] == 200, out
+    assert "REMOTE_USER=%s" % USER_ID in final["text"], final["text"]
+    assert "AUTH_TYPE=Threads" in final["text"], final["text"]
+    assert len(standin.requests_for("token")) == 1
+    assert [c["name"] for c in out["cookies"]] == ["session"], out["cookies"]
+
+
+def test_cancel_shows_the_cancelled_page(httpd_factory, standin,
+                                         chromium):
+    h, _ = start_httpd(httpd_factory, standin)
+    out = chromium.run(h.url("/app/whoami.shtml"), "cancel")
+    assert_consent_page(out, standin)
+    final = out["final"]
+    assert final["url"].startswith(h.url(CALLBACK_PATH + "?")), out
+    assert "error=access_denied" in final["url"]
+    assert final["status"] == 403, out
+    assert "cancelled" in final["text"].lower(), final["text"]
+    assert standin.requests_for("token") == []
+
+
+def test_samesite_strict_cookie_is_lost_on_the_consent_click(httpd_factory,
+                                                             standin,
+                                                             chromium):
+    h, log = start_httpd(httpd_factory, standin, "Strict")
+    out = chromium.run(h.url("/app/whoami.shtml"), "allow")
+    assert_consent_page(out, standin)
+    final = out["final"]
+    assert final["url"].startswith(h.url(CALLBACK_PATH + "?code=")), out
+    assert final["status"] == 400, out
+    assert "start again" in final["text"].lower(), final["text"]
+    # The browser kept the cookie but did not send it to the callback.
+    assert [c["sameSite"] for c in out["cookies"]] == ["Strict"], out
+    assert cookie_lines(log, CALLBACK_PATH) == ["-"]
+    callback, = [d for d in out["documents"]
+                 if d["url"].startswith(h.url(CALLBACK_PATH))]
+    assert not callback["cookie"], callback
+    # No call to Threads.
+    assert standin.requests_for("token") == []
+
+
+def test_samesite_lax_cookie_survives_the_consent_click(httpd_factory,
+                                                        standin, chromium):
+    h, log = start_httpd(httpd_factory, standin, "Lax")
+    out = chromium.run(h.url("/app/whoami.shtml"), "allow")
+    final = out["final"]
+    assert without_fragment(final["url"]) == h.url("/app/whoami.shtml"), out
+    assert final["status"] == 200, out
+    assert "REMOTE_USER=%s" % USER_ID in final["text"], final["text"]
+    sent, = cookie_lines(log, CALLBACK_PATH)
+    assert sent.startswith("session="), sent
+    assert len(standin.requests_for("token")) == 1

@@ -1,0 +1,618 @@
+"""Tokens: the long-lived exchange, the profile, refresh, user ids and what
+the code exchange may answer (contract 4 and 7).
+
+Refresh needs a token at least 24 hours old. The tests forge one: the
+module's session value is opened and sealed again here with the module's
+own scheme (HKDF-SHA256 of the app secret, AES-256-GCM, see threads_seal.c
+and threads_record.c), and the stand-in's clock is moved on so that it too
+sees the token as old. The sealer is first checked against a cookie the
+module wrote.
+"""
+
+import base64
+import json
+import os
+import time
+import urllib.parse
+
+import pytest
+
+from httpd_harness import (APP_SECRET, CALLBACK_PATH, USER_ID,
+                           assert_module_json, assert_module_page, describe)
+
+try:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+except ImportError:  # pragma: no cover - Debian: python3-cryptography
+    AESGCM = None
+
+needs_crypto = pytest.mark.skipif(
+    AESGCM is None, reason="python3-cryptography is not installed")
+
+START = "/app/env.cgi"
+LONG_EXPIRES_IN = 5183944
+DAY = 86400
+LONG_LIVED = {"ThreadsLongLivedToken": "On"}
+TOKEN_ENTRY = "threads.token"
+
+
+# ---------------------------------------------------------------------------
+# The module's sealed session values
+# ---------------------------------------------------------------------------
+
+def session_key(secret=APP_SECRET):
+    """The sealing key the module derives from the app secret."""
+    return HKDF(algorithm=hashes.SHA256(), length=32,
+                salt=b"mod_threads_oauth",
+                info=b"session seal v1").derive(secret.encode())
+
+
+def _b64url_decode(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def seal(label, plaintext, secret=APP_SECRET):
+    """base64url(0x01 || nonce || ciphertext || tag), label as AAD."""
+    nonce = os.urandom(12)
+    ct = AESGCM(session_key(secret)).encrypt(nonce, plaintext.encode(),
+                                             label.encode())
+    return base64.urlsafe_b64encode(b"\x01" + nonce + ct).rstrip(
+        b"=").decode()
+
+
+def unseal(label, sealed, secret=APP_SECRET):
+    raw = _b64url_decode(sealed)
+    assert raw[0] == 1, "unknown seal version %r" % raw[0]
+    return AESGCM(session_key(secret)).decrypt(
+        raw[1:13], raw[13:], label.encode()).decode()
+
+
+def session_entries(cookie_value):
+    """mod_session's encoded session (a=b&c=d, URL-encoded): a dict."""
+    assert cookie_value, "no session cookie"
+    return dict(urllib.parse.parse_qsl(cookie_value, keep_blank_values=True))
+
+
+def session_text(entries):
+    return urllib.parse.urlencode(entries)
+
+
+def record_fields(plain):
+    """The token record (v=1&t=…&u=…): a dict."""
+    return dict(urllib.parse.parse_qsl(plain, keep_blank_values=True))
+
+
+def record_text(fields):
+    order = ["v", "t", "u", "e", "i", "l", "k", "s", "n", "m", "r"]
+    keys = [k for k in order if k in fields] + sorted(
+        k for k in fields if k not in order)
+    return "&".join("%s=%s" % (k, urllib.parse.quote(fields[k], safe=""))
+                    for k in keys)
+
+
+def token_record(browser):
+    """The opened token record of browser's session cookie."""
+    entries = session_entries(browser.cookie())
+    assert TOKEN_ENTRY in entries, "no token in the session: %r" % entries
+    return record_fields(unseal(TOKEN_ENTRY, entries[TOKEN_ENTRY]))
+
+
+def forge_token(browser, **fields):
+    """Replaces fields of the token record in browser's cookie (None
+    removes a field) and seals it again as the module would."""
+    entries = session_entries(browser.cookie())
+    rec = record_fields(unseal(TOKEN_ENTRY, entries[TOKEN_ENTRY]))
+    for k, v in fields.items():
+        if v is None:
+            rec.pop(k, None)
+        else:
+            rec[k] = str(v)
+    entries[TOKEN_ENTRY] = seal(TOKEN_ENTRY, record_text(rec))
+    browser.clear_cookies()
+    browser.set_cookie(session_text(entries))
+    return rec
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
+
+def cgi_env(resp):
+    assert resp.status_code == 200, describe(resp)
+    return json.loads(resp.text)
+
+
+def info(browser):
+    return assert_module_json(browser.get(CALLBACK_PATH + "?info=json"), 200)
+
+
+def short_token_of(standin):
+    """The token the code exchange handed out."""
+    post, = standin.requests_for("token")
+    return post.response_json()["access_token"]
+
+
+def assert_not_logged_in(browser, standin):
+    assert_module_json(browser.get(CALLBACK_PATH + "?info=json"), 401)
+    r = browser.get(START)
+    assert r.status_code == 302, describe(r)
+    assert r.headers["Location"].startswith(standin.authorize_url + "?")
+
+
+def assert_no_token_stored(browser):
+    cookie = browser.cookie()
+    if cookie:
+        assert TOKEN_ENTRY not in session_entries(cookie), cookie
+
+
+def warnings(httpd, pattern):
+    """warn lines of the module's in the error log matching pattern
+    (case-insensitive)."""
+    return httpd.error_log_lines(r"(?i)\[threads_oauth:warn\].*" + pattern)
+
+
+def calls_allowed(fault):
+    """Calls one request may make to an endpoint with this fault: libcurl
+    sends a request again, once, on a fresh connection when a reused
+    keep-alive connection closes without an answer."""
+    return 2 if fault == "reset" else 1
+
+
+def assert_secrets_not_logged(httpd, *secrets):
+    log = httpd.error_log()
+    for s in (APP_SECRET,) + secrets:
+        assert s not in log, "a secret is in the error log"
+
+
+# ---------------------------------------------------------------------------
+# The long-lived token (contract 7)
+# ---------------------------------------------------------------------------
+
+def test_long_lived_exchange(httpd_factory, browser_factory, standin):
+    h = httpd_factory(directives=LONG_LIVED)
+    b = browser_factory(h)
+    t0 = int(time.time())
+    b.login(START)
+    t1 = int(time.time()) + 1
+    short = short_token_of(standin)
+    exchange, = standin.requests_for("exchange")
+    assert exchange.method == "GET"
+    assert exchange.target == (
+        "/access_token?grant_type=th_exchange_token&client_secret=%s"
+        "&access_token=%s" % (APP_SECRET, short)), exchange.target
+    assert exchange.body == b""
+    long_token = exchange.response_json()["access_token"]
+    assert long_token.startswith("THAA")
+
+    env = cgi_env(b.get(START))
+    assert env["THREADS_ACCESS_TOKEN"] == long_token
+    assert env["THREADS_TOKEN_TYPE"] == "long"
+    expires = int(env["THREADS_TOKEN_EXPIRES"])
+    assert t0 + LONG_EXPIRES_IN <= expires <= t1 + LONG_EXPIRES_IN, expires
+    assert env["REMOTE_USER"] == USER_ID
+
+    data = info(b)
+    assert data["token_type"] == "long"
+    assert int(data["expires_at"]) == expires
+    assert "access_token" not in data and long_token not in json.dumps(data)
+    # One exchange per login, none per request.
+    assert len(standin.requests_for("exchange")) == 1
+    assert_secrets_not_logged(h, short, long_token)
+
+
+@pytest.mark.parametrize("kind,params", [
+    ("reject", {}),
+    ("error5xx", {"status": 500}),
+    ("garbage", {}),
+    ("reset", {}),
+    ("custom", {"body": b'{"token_type": "bearer", "expires_in": 5183944}'}),
+    ("custom", {"body": b'{"access_token": "THAA\\u0001x", '
+                        b'"token_type": "bearer", "expires_in": 5183944}'}),
+], ids=["oauth_exception", "500", "not_json", "reset", "no_token",
+        "token_with_control_char"])
+def test_long_lived_exchange_failure_keeps_the_short_token(
+        httpd_factory, browser_factory, standin, kind, params):
+    h = httpd_factory(directives=LONG_LIVED)
+    b = browser_factory(h)
+    standin.set_fault("exchange", kind, **params)
+    t0 = int(time.time())
+    flow = b.login(START)
+    t1 = int(time.time()) + 1
+    assert flow.final.status_code == 200, describe(flow.final)
+    short = short_token_of(standin)
+    assert 1 <= len(standin.requests_for("exchange")) <= calls_allowed(kind)
+    env = cgi_env(b.get(START))
+    assert env["THREADS_ACCESS_TOKEN"] == short
+    assert env["THREADS_TOKEN_TYPE"] == "short"
+    assert t0 + 3600 <= int(env["THREADS_TOKEN_EXPIRES"]) <= t1 + 3600
+    assert info(b)["token_type"] == "short"
+    assert warnings(h, "long-lived"), h.error_log_tail(30)
+    assert_secrets_not_logged(h, short)
+
+
+# ---------------------------------------------------------------------------
+# The profile
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("long_lived", ["Off", "On"])
+def test_profile(httpd_factory, browser_factory, standin, long_lived):
+    h = httpd_factory(directives={"ThreadsProfile": "On",
+                                  "ThreadsLongLivedToken": long_lived})
+    b = browser_factory(h)
+    b.login(START)
+    env = cgi_env(b.get(START))
+    me, = standin.requests_for("me")
+    assert me.method == "GET"
+    assert me.path == "/v1.0/me"
+    assert me.query == {"fields": ["id,username,name"]}, me.target
+    assert me.header("Authorization") == \
+        "Bearer " + env["THREADS_ACCESS_TOKEN"]
+    if long_lived == "On":
+        assert env["THREADS_ACCESS_TOKEN"].startswith("THAA")
+    assert env["THREADS_USERNAME"] == standin.username
+    assert env["THREADS_NAME"] == standin.name
+    assert env["REMOTE_USER"] == USER_ID  # ThreadsRemoteUser id
+    assert info(b)["username"] == standin.username
+    # Read once at login, not per request.
+    b.get(START)
+    assert len(standin.requests_for("me")) == 1
+
+
+REMOTE_USER_USERNAME = """
+<Location /app>
+    ThreadsRemoteUser username
+</Location>
+"""
+
+
+def test_remote_user_username(httpd_factory, browser_factory, standin):
+    h = httpd_factory(directives={"ThreadsProfile": "On"},
+                      extra=REMOTE_USER_USERNAME)
+    b = browser_factory(h)
+    b.login(START)
+    env = cgi_env(b.get(START))
+    assert env["REMOTE_USER"] == standin.username
+    assert env["THREADS_USER_ID"] == USER_ID
+
+
+@pytest.mark.parametrize("kind,params", [
+    ("reject", {}),
+    ("error5xx", {}),
+    ("garbage", {}),
+    ("custom", {"body": b'{"id": "1234", "username": "someone_else"}'}),
+], ids=["oauth_exception", "502", "not_json", "other_user"])
+def test_remote_user_username_falls_back_to_the_id(
+        httpd_factory, browser_factory, standin, kind, params):
+    h = httpd_factory(directives={"ThreadsProfile": "On"},
+                      extra=REMOTE_USER_USERNAME)
+    b = browser_factory(h)
+    standin.set_fault("me", kind, **params)
+    flow = b.login(START)
+    assert flow.final.status_code == 200, describe(flow.final)
+    assert len(standin.requests_for("me")) == 1
+    env = cgi_env(b.get(START))
+    assert env["REMOTE_USER"] == USER_ID
+    assert "THREADS_USERNAME" not in env
+    assert "THREADS_NAME" not in env
+    assert warnings(h, "profile"), h.error_log_tail(30)
+
+
+def test_remote_user_username_without_profile_is_the_id(
+        httpd_factory, browser_factory, standin):
+    h = httpd_factory(extra=REMOTE_USER_USERNAME)
+    b = browser_factory(h)
+    b.login(START)
+    env = cgi_env(b.get(START))
+    assert env["REMOTE_USER"] == USER_ID
+    assert standin.requests_for("me") == []
+
+
+# ---------------------------------------------------------------------------
+# Refresh (contract 7), with forged old tokens
+# ---------------------------------------------------------------------------
+
+@needs_crypto
+def test_sealer_opens_the_module_cookie(httpd_factory, browser_factory,
+                                        standin):
+    h = httpd_factory(directives=LONG_LIVED)
+    b = browser_factory(h)
+    b.login(START)
+    env = cgi_env(b.get(START))
+    rec = token_record(b)
+    assert rec["v"] == "1"
+    assert rec["t"] == env["THREADS_ACCESS_TOKEN"]
+    assert rec["u"] == USER_ID
+    assert rec["e"] == env["THREADS_TOKEN_EXPIRES"]
+    assert rec["k"] == "l"
+    assert rec["s"] == "threads_basic"
+    # The value is bound to its entry name.
+    sealed = session_entries(b.cookie())[TOKEN_ENTRY]
+    with pytest.raises(InvalidTag):
+        unseal("threads.pending", sealed)
+    # Sealed again here, unchanged, the module still reads it.
+    forge_token(b)
+    assert cgi_env(b.get(START))["THREADS_ACCESS_TOKEN"] == rec["t"]
+    # Sealed under another key, it is "not logged in".
+    entries = session_entries(b.cookie())
+    entries[TOKEN_ENTRY] = seal(TOKEN_ENTRY, record_text(rec),
+                                secret="another secret")
+    b.clear_cookies()
+    b.set_cookie(session_text(entries))
+    assert_not_logged_in(b, standin)
+
+
+def login_old_long_token(httpd_factory, browser_factory, standin, age,
+                         expires_in, directives=None, kind="l"):
+    """A login with a long-lived token, then the session forged to say it
+    was issued age seconds ago and expires in expires_in seconds. The
+    stand-in's clock moves on by age. Returns (browser, httpd, token,
+    forged expiry)."""
+    d = dict(LONG_LIVED)
+    d.update(directives or {})
+    h = httpd_factory(directives=d)
+    b = browser_factory(h)
+    b.login(START)
+    now = int(time.time())
+    rec = forge_token(b, i=now - age, l=now - age, e=now + expires_in,
+                      k=kind, r=None)
+    standin.time_offset = age
+    return b, h, rec["t"], now + expires_in
+
+
+@needs_crypto
+def test_refresh_of_a_token_2_days_old(httpd_factory, browser_factory,
+                                       standin):
+    b, h, token, _ = login_old_long_token(httpd_factory, browser_factory,
+                                          standin, 2 * DAY, 3 * DAY)
+    old_cookie = b.cookie()
+    t0 = int(time.time())
+    r = b.get(START)
+    t1 = int(time.time()) + 1
+    env = cgi_env(r)
+    refresh, = standin.requests_for("refresh")
+    assert refresh.method == "GET"
+    assert refresh.target == (
+        "/refresh_access_token?grant_type=th_refresh_token&access_token=%s"
+        % token), refresh.target
+    new_token = refresh.response_json()["access_token"]
+    assert new_token != token
+    assert env["THREADS_ACCESS_TOKEN"] == new_token
+    assert env["THREADS_TOKEN_TYPE"] == "long"
+    expires = int(env["THREADS_TOKEN_EXPIRES"])
+    assert t0 + LONG_EXPIRES_IN <= expires <= t1 + LONG_EXPIRES_IN
+    # The session was written again with the new token.
+    assert "session=" in r.headers.get("Set-Cookie", ""), describe(r)
+    assert b.cookie() != old_cookie
+    rec = token_record(b)
+    assert rec["t"] == new_token
+    assert rec["e"] == str(expires)
+    assert t0 <= int(rec["i"]) <= t1
+    # The fresh token is not refreshed again.
+    env = cgi_env(b.get(START))
+    assert env["THREADS_ACCESS_TOKEN"] == new_token
+    assert len(standin.requests_for("refresh")) == 1
+    assert_secrets_not_logged(h, token, new_token)
+
+
+@needs_crypto
+@pytest.mark.parametrize("age,expires_in,directives,kind", [
+    (2 * 3600, 3 * DAY, {}, "l"),
+    (23 * 3600, 3 * DAY, {}, "l"),
+    (2 * DAY, 30 * DAY, {}, "l"),
+    (2 * DAY, 3 * DAY, {"ThreadsRefreshWindow": str(DAY)}, "l"),
+    (2 * DAY, 3 * DAY, {}, "s"),
+], ids=["2h_old", "23h_old", "outside_the_window", "window_1_day",
+        "short_token"])
+def test_token_not_due_is_not_refreshed(httpd_factory, browser_factory,
+                                        standin, age, expires_in,
+                                        directives, kind):
+    b, h, token, expires = login_old_long_token(
+        httpd_factory, browser_factory, standin, age, expires_in,
+        directives, kind)
+    env = cgi_env(b.get(START))
+    assert standin.requests_for("refresh") == []
+    assert env["THREADS_ACCESS_TOKEN"] == token
+    assert env["THREADS_TOKEN_EXPIRES"] == str(expires)
+
+
+@needs_crypto
+def test_expired_token_is_not_refreshed(httpd_factory, browser_factory,
+                                        standin):
+    b, h, token, _ = login_old_long_token(httpd_factory, browser_factory,
+                                          standin, 61 * DAY, -60)
+    r = b.get(START)
+    assert r.status_code == 302, describe(r)
+    assert r.headers["Location"].startswith(standin.authorize_url + "?")
+    assert_module_json(b.get(CALLBACK_PATH + "?info=json"), 401)
+    assert standin.requests_for("refresh") == []
+
+
+@needs_crypto
+@pytest.mark.parametrize("kind,params,directives", [
+    ("reject", {}, {}),
+    ("error5xx", {}, {}),
+    ("reset", {}, {}),
+    ("slow", {"seconds": 8}, {"ThreadsHttpTimeout": "1"}),
+    ("custom", {"body": b'{"token_type": "bearer", "expires_in": 5183944}'},
+     {}),
+], ids=["oauth_exception", "502", "reset", "timeout", "no_token"])
+def test_failed_refresh_keeps_the_token_and_waits(
+        httpd_factory, browser_factory, standin, kind, params, directives):
+    b, h, token, expires = login_old_long_token(
+        httpd_factory, browser_factory, standin, 2 * DAY, 3 * DAY,
+        directives)
+    standin.set_fault("refresh", kind, **params)
+    t0 = time.monotonic()
+    env = cgi_env(b.get(START))
+    assert time.monotonic() - t0 < 3
+    calls = len(standin.requests_for("refresh"))
+    assert 1 <= calls <= calls_allowed(kind)
+    assert env["THREADS_ACCESS_TOKEN"] == token
+    assert env["THREADS_TOKEN_TYPE"] == "long"
+    assert env["THREADS_TOKEN_EXPIRES"] == str(expires)
+    assert warnings(h, "refresh"), h.error_log_tail(30)
+    # Within the hour the next requests do not call Threads again.
+    for _ in range(2):
+        env = cgi_env(b.get(START))
+        assert env["THREADS_ACCESS_TOKEN"] == token
+    assert len(standin.requests_for("refresh")) == calls
+    assert_secrets_not_logged(h, token)
+
+
+# ---------------------------------------------------------------------------
+# user_id
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("user_id,as_string", [
+    ("17841405793187218", False),
+    ("17841405793187218", True),
+    ("9007199254740993", False),
+    ("9007199254740993", True),
+], ids=["number", "string", "2^53+1", "2^53+1_string"])
+def test_user_id_digit_for_digit(httpd, browser, standin, user_id,
+                                 as_string):
+    standin.user_id = user_id
+    standin.user_id_as_string = as_string
+    browser.login(START)
+    post, = standin.requests_for("token")
+    assert (b'"user_id": "%s"' if as_string else b'"user_id": %s') % \
+        user_id.encode() in post.response_body
+    env = cgi_env(browser.get(START))
+    assert env["THREADS_USER_ID"] == user_id
+    assert env["REMOTE_USER"] == user_id
+    assert str(info(browser)["user_id"]) == user_id
+
+
+# ---------------------------------------------------------------------------
+# What the code exchange may answer (contract 4)
+# ---------------------------------------------------------------------------
+
+def oauth_exception(message):
+    return json.dumps({"error_type": "OAuthException", "code": 400,
+                       "error_message": message}).encode()
+
+
+def test_oauth_exception_is_403_with_the_escaped_message(
+        httpd, browser, standin):
+    message = 'Invalid code <script>alert("x")</script> & more'
+    standin.set_fault("token", "custom", status=400,
+                      body=oauth_exception(message))
+    flow = browser.start_login(START)
+    page = assert_module_page(browser.get(flow.callback_url), 403)
+    assert "<script>" not in page
+    assert "Invalid code &lt;script&gt;alert(" in page, page
+    assert "&lt;/script&gt; &amp; more" in page, page
+    assert_no_token_stored(browser)
+    assert_not_logged_in(browser, standin)
+
+
+BAD = b'{"access_token": "THQVJabc", "user_id": %s}'
+
+BAD_ANSWERS = {
+    "no_access_token": ("custom", {"body": b'{"user_id": 17841405793187218}'}),
+    "access_token_empty": ("custom", {
+        "body": b'{"access_token": "", "user_id": 17841405793187218}'}),
+    "access_token_5000_chars": ("custom", {
+        "body": b'{"access_token": "THQVJ' + b"a" * 4995
+                + b'", "user_id": 17841405793187218}'}),
+    "access_token_ctl_01": ("custom", {
+        "body": b'{"access_token": "THQVJ\\u0001ab", "user_id": 5}'}),
+    "access_token_newline": ("custom", {
+        "body": b'{"access_token": "THQVJ\\r\\nSet-Cookie: x=1", '
+                b'"user_id": 5}'}),
+    "access_token_del": ("custom", {
+        "body": b'{"access_token": "THQVJ\\u007fab", "user_id": 5}'}),
+    "access_token_nul": ("custom", {
+        "body": b'{"access_token": "THQVJ\\u0000ab", "user_id": 5}'}),
+    "user_id_float": ("custom", {"body": BAD % b"17841405793187218.5"}),
+    "user_id_exponent": ("custom", {"body": BAD % b"1.7841405793187218e16"}),
+    "user_id_negative": ("custom", {"body": BAD % b"-17841405793187218"}),
+    "user_id_zero": ("custom", {"body": BAD % b"0"}),
+    "user_id_40_digits": ("custom", {"body": BAD % (b"1" * 40)}),
+    "user_id_40_digits_string": ("custom", {
+        "body": BAD % (b'"' + b"1" * 40 + b'"')}),
+    "body_over_1_mib": ("huge", {"size": 1024 * 1024 + 1}),
+    "body_over_1_mib_chunked": ("huge", {"size": 1024 * 1024 + 1,
+                                         "chunked": True}),
+    "body_2_mib": ("huge", {"size": 2 * 1024 * 1024}),
+    "html_500": ("error5xx", {"status": 500}),
+    "html_503": ("error5xx", {"status": 503}),
+    "redirect_302": ("redirect", {}),
+    "not_json": ("garbage", {}),
+    "json_truncated": ("custom", {"body": b'{"access_token": "THQVJab'}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_ANSWERS))
+def test_unusable_code_exchange_answer_is_502(httpd, browser, standin,
+                                              case):
+    kind, params = BAD_ANSWERS[case]
+    standin.set_fault("token", kind, **params)
+    flow = browser.start_login(START)
+    r = browser.get(flow.callback_url)
+    assert_module_page(r, 502)
+    assert len(standin.requests_for("token")) == 1
+    assert standin.requests_for("moved") == [], "the redirect was followed"
+    assert "Set-Cookie: x" not in str(r.headers)
+    assert_no_token_stored(browser)
+    assert_not_logged_in(browser, standin)
+
+
+@pytest.mark.parametrize("chunked", [False, True],
+                         ids=["content_length", "chunked"])
+def test_body_of_exactly_1_mib_is_accepted(httpd, browser, standin,
+                                           chunked):
+    standin.set_fault("token", "huge", size=1024 * 1024, chunked=chunked)
+    flow = browser.start_login(START)
+    r = browser.get(flow.callback_url)
+    assert r.status_code == 302, describe(r)
+    env = cgi_env(browser.get(START))
+    assert env["THREADS_ACCESS_TOKEN"] == "THQVJhuge"
+
+
+def test_redirect_target_is_never_requested(httpd, browser, standin,
+                                            standin_factory):
+    # The redirect points to another server that would hand out a token.
+    other = standin_factory()
+    standin.set_fault("token", "redirect", status=307,
+                      location=other.token_url)
+    flow = browser.start_login(START)
+    assert_module_page(browser.get(flow.callback_url), 502)
+    assert other.requests == [] and other.connections == 0
+    assert_not_logged_in(browser, standin)
+
+
+def test_slow_code_exchange_is_504_in_time(httpd_factory, browser_factory,
+                                           standin):
+    h = httpd_factory(directives={"ThreadsHttpTimeout": "2"})
+    b = browser_factory(h)
+    standin.set_fault("token", "slow", seconds=10)
+    flow = b.start_login(START)
+    t0 = time.monotonic()
+    r = b.get(flow.callback_url)
+    elapsed = time.monotonic() - t0
+    assert_module_page(r, 504)
+    assert 1.5 <= elapsed < 3.5, "answered after %.2f s" % elapsed
+    assert_no_token_stored(b)
+    assert_not_logged_in(b, standin)
+
+
+@needs_crypto
+@pytest.mark.parametrize("retry_in,calls", [(-1, 1), (1800, 0)],
+                         ids=["hour_over", "within_the_hour"])
+def test_failed_refresh_is_tried_again_after_the_hour(
+        httpd_factory, browser_factory, standin, retry_in, calls):
+    # "r" is when the module may try again after a failed refresh.
+    b, h, token, _ = login_old_long_token(httpd_factory, browser_factory,
+                                          standin, 2 * DAY, 3 * DAY)
+    forge_token(b, r=int(time.time()) + retry_in)
+    env = cgi_env(b.get(START))
+    assert len(standin.requests_for("refresh")) == calls
+    if calls:
+        new_token = standin.requests_for("refresh")[0].response_json()[
+            "access_token"]
+        assert env["THREADS_ACCESS_TOKEN"] == new_token
+    else:
+        assert env["THREADS_ACCESS_TOKEN"] == token
