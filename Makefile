@@ -13,6 +13,10 @@ PYTHON  ?= /usr/bin/python3
 CC      ?= cc
 # CI builds with -Werror; so can anyone: make WERROR=1 test
 WERROR  ?= $(if $(filter true,$(CI)),1,0)
+# The integration tests mostly wait on httpd and the stand-in: run them in
+# parallel workers (pytest-xdist), each with its own servers and ports.
+JOBS    ?= 4
+PYTEST   = $(PYTHON) -m pytest -q -p no:cacheprovider -n $(JOBS)
 
 include sources.mk
 
@@ -61,7 +65,7 @@ t/browser/node_modules/.package-lock.json: t/browser/package-lock.json
 	else echo "npm not found: the browser tests will be skipped"; fi
 
 integration: module browser-deps
-	$(PYTHON) -m pytest -q -p no:cacheprovider t/
+	$(PYTEST) t/
 
 # The unit tests under valgrind: any memory error or leak fails.
 check-valgrind: $(BUILD)/unit_tests
@@ -88,21 +92,32 @@ $(ASAN_SO): $(MODULE_SRCS) $(CORE_SRCS) $(HEADERS) sources.mk Makefile.apxs
 # scanned). Any sanitizer report in an error log fails the test.
 check-asan: $(ASAN_SO) browser-deps
 	$(ASAN_RUN) ASAN_OPTIONS=detect_leaks=0 \
-	    $(PYTHON) -m pytest -q -p no:cacheprovider t/
+	    $(PYTEST) t/
 	$(ASAN_RUN) ASAN_OPTIONS=detect_leaks=1 \
-	    $(PYTHON) -m pytest -q -p no:cacheprovider t/test_login_flow.py
+	    $(PYTEST) t/test_login_flow.py
+
+# The libFuzzer targets (fuzz/): replay the corpora, then fuzz each target
+# briefly; make fuzz runs longer (FUZZ_SECONDS per target).
+FUZZ_SHORT_SECONDS ?= 10
+fuzz-check:
+	$(MAKE) -C fuzz replay short SHORT_SECONDS=$(FUZZ_SHORT_SECONDS)
+
+fuzz:
+	$(MAKE) -C fuzz fuzz
 
 test: deps
 	$(MAKE) module unit lint check-valgrind
 	$(MAKE) integration
 	$(MAKE) check-asan
+	$(MAKE) fuzz-check
 
 demo: deps module
 	@scripts/demo.sh
 
 clean:
 	$(MAKE) -f Makefile.apxs clean
+	$(MAKE) -C fuzz clean
 	rm -rf $(BUILD) t/__pycache__
 
 .PHONY: all module install deps unit lint integration browser-deps \
-        check-valgrind check-asan test demo clean
+        check-valgrind check-asan fuzz-check fuzz test demo clean

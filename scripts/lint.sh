@@ -4,7 +4,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-C_FILES=$(ls *.c *.h t/unit/*.c t/unit/*.h 2>/dev/null)
+C_FILES=$(ls *.c *.h t/unit/*.c t/unit/*.h fuzz/*.c fuzz/*.h 2>/dev/null)
 
 echo "lint: clang-format"
 clang-format --dry-run --Werror $C_FILES
