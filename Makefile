@@ -111,6 +111,11 @@ test: deps
 	$(MAKE) check-asan
 	$(MAKE) fuzz-check
 
+# Throughput of the module's request path as ratios to plain static
+# serving, measured in one run with wrk (scripts/bench.py).
+bench: deps module
+	$(PYTHON) scripts/bench.py
+
 demo: deps module
 	@scripts/demo.sh
 
@@ -120,4 +125,4 @@ clean:
 	rm -rf $(BUILD) t/__pycache__
 
 .PHONY: all module install deps unit lint integration browser-deps \
-        check-valgrind check-asan fuzz-check fuzz test demo clean
+        check-valgrind check-asan fuzz-check fuzz bench test demo clean
