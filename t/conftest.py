@@ -23,6 +23,11 @@ Function scope:
   browser_factory  browser_factory(httpd=None) -> a new Browser (own cookies)
   configtest       configtest(extra="", directives=None, location_app=True)
                    -> (rc, output) of `apache2 -t`
+  shared_httpd     one httpd for a whole test file (module scope), started
+                   with the extra configuration the file's
+                   shared_config(h) returns; per test it is registered with
+                   the reset stand-in, and a crash of one of its children
+                   fails the test that caused it
 
 A failed test's report carries each httpd's error log (tail) and the list of
 requests the stand-in received. After every test the httpd error logs are
@@ -177,6 +182,35 @@ def configtest(httpd_factory):
         return h.configtest()
 
     return run
+
+
+@pytest.fixture(scope="module")
+def module_httpd(workdir, tls, standin_server, module_so, request):
+    name = request.module.__name__.rsplit(".", 1)[-1].replace("test_", "")
+    base = tempfile.mkdtemp(prefix=name, dir=workdir)
+    os.chmod(base, 0o755)
+    h = httpd_harness.Httpd(os.path.join(base, name), standin_server,
+                            tls.ca_file, so_path=module_so, name=name)
+    config = getattr(request.module, "shared_config", None)
+    if config:
+        h.extra = config(h)
+    h.start()
+    yield h
+    h.stop()
+
+
+@pytest.fixture
+def shared_httpd(module_httpd, standin, request):
+    h = module_httpd
+    standin.register_redirect_uri(h.redirect_uri)
+    request.node._httpds = [h]
+    mark = h.error_log_mark()
+    yield h
+    crashes = [ln for ln in h.error_log_since(mark).splitlines()
+               if httpd_harness.CRASH_RE.search(ln)]
+    if crashes:
+        pytest.fail("an httpd child crashed:\n" + "\n".join(crashes),
+                    pytrace=False)
 
 
 @pytest.hookimpl(hookwrapper=True)

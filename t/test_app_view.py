@@ -10,14 +10,13 @@ so the tests can see what an application would get without a CGI."""
 import json
 import os
 import re
-import tempfile
 import time
 import urllib.parse
 import uuid
 
 import pytest
 
-from httpd_harness import (CALLBACK_PATH, USER_ID, Httpd, assert_module_json,
+from httpd_harness import (CALLBACK_PATH, USER_ID, assert_module_json,
                            assert_no_store, assert_redirect_to, describe,
                            query_of)
 
@@ -43,7 +42,7 @@ VIEW_LOG_FORMAT = "\\t".join([
 ])
 
 
-def view_config(h):
+def shared_config(h):
     """The view server's extra configuration."""
     d = h.docroot
     return "\n".join([
@@ -122,32 +121,11 @@ def view_config(h):
     ])
 
 
-@pytest.fixture(scope="module")
-def view_server(workdir, tls, standin_server, module_so):
-    base = tempfile.mkdtemp(prefix="view", dir=workdir)
-    os.chmod(base, 0o755)
-    h = Httpd(os.path.join(base, "view"), standin_server, tls.ca_file,
-              so_path=module_so, name="view")
-    h.extra = view_config(h)
-    h.start()
-    yield h
-    h.stop()
-
-
 @pytest.fixture
-def view(view_server, standin, request):
+def view(shared_httpd):
     """The shared server, registered with the (reset) stand-in; a crash
     of one of its children fails the test that caused it."""
-    h = view_server
-    standin.register_redirect_uri(h.redirect_uri)
-    request.node._httpds = [h]
-    mark = h.error_log_mark()
-    yield h
-    crashes = [ln for ln in h.error_log_since(mark).splitlines()
-               if re.search(r"exit signal|AH00052|Segmentation fault", ln)]
-    if crashes:
-        pytest.fail("an httpd child crashed:\n" + "\n".join(crashes),
-                    pytrace=False)
+    return shared_httpd
 
 
 @pytest.fixture

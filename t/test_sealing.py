@@ -10,12 +10,11 @@ import binascii
 import json
 import os
 import re
-import tempfile
 import urllib.parse
 
 import pytest
 
-from httpd_harness import (APP_SECRET, CALLBACK_PATH, USER_ID, Httpd,
+from httpd_harness import (APP_SECRET, CALLBACK_PATH, USER_ID,
                            assert_module_json, assert_redirect_to, describe)
 
 B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -26,30 +25,9 @@ COOKIE_LIMIT = 4096
 # A server shared by the tests that need nothing special
 # ---------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def seal_server(workdir, tls, standin_server, module_so):
-    base = tempfile.mkdtemp(prefix="seal", dir=workdir)
-    os.chmod(base, 0o755)
-    h = Httpd(os.path.join(base, "seal"), standin_server, tls.ca_file,
-              so_path=module_so, name="seal")
-    h.start()
-    yield h
-    h.stop()
-
-
 @pytest.fixture
-def server(seal_server, standin, request):
-    h = seal_server
-    standin.register_redirect_uri(h.redirect_uri)
-    request.node._httpds = [h]
-    mark = h.error_log_mark()
-    yield h
-    log = h.error_log_since(mark)
-    crashes = [ln for ln in log.splitlines()
-               if re.search(r"exit signal|AH00052|Segmentation fault", ln)]
-    if crashes:
-        pytest.fail("an httpd child crashed:\n" + "\n".join(crashes),
-                    pytrace=False)
+def server(shared_httpd):
+    return shared_httpd
 
 
 @pytest.fixture

@@ -9,15 +9,13 @@ Authorization Window's."""
 import html
 import http.client
 import json
-import os
 import re
-import tempfile
 import time
 import urllib.parse
 
 import pytest
 
-from httpd_harness import (APP_SECRET, CALLBACK_PATH, USER_ID, Httpd,
+from httpd_harness import (APP_SECRET, CALLBACK_PATH, USER_ID,
                            assert_module_json, assert_module_page,
                            assert_no_store, assert_redirect_to,
                            cache_control, describe, media_type)
@@ -25,7 +23,7 @@ from httpd_harness import (APP_SECRET, CALLBACK_PATH, USER_ID, Httpd,
 HTTP_TIMEOUT = 1  # ThreadsHttpTimeout of the server
 
 
-def secrets_config(h):
+def shared_config(h):
     d = h.docroot
     return "\n".join([
         # Everything, not just the module, at the highest level.
@@ -43,30 +41,9 @@ def secrets_config(h):
     ])
 
 
-@pytest.fixture(scope="module")
-def secrets_server(workdir, tls, standin_server, module_so):
-    base = tempfile.mkdtemp(prefix="secrets", dir=workdir)
-    os.chmod(base, 0o755)
-    h = Httpd(os.path.join(base, "secrets"), standin_server, tls.ca_file,
-              so_path=module_so, name="secrets")
-    h.extra = secrets_config(h)
-    h.start()
-    yield h
-    h.stop()
-
-
 @pytest.fixture
-def server(secrets_server, standin, request):
-    h = secrets_server
-    standin.register_redirect_uri(h.redirect_uri)
-    request.node._httpds = [h]
-    mark = h.error_log_mark()
-    yield h
-    crashes = [ln for ln in h.error_log_since(mark).splitlines()
-               if re.search(r"exit signal|AH00052|Segmentation fault", ln)]
-    if crashes:
-        pytest.fail("an httpd child crashed:\n" + "\n".join(crashes),
-                    pytrace=False)
+def server(shared_httpd):
+    return shared_httpd
 
 
 class Recorder:
