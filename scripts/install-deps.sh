@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="apache2 apache2-dev libcurl4-openssl-dev libjansson-dev libssl-dev
 openssl make gcc pkg-config check python3 python3-pytest python3-pytest-xdist
-python3-requests
+python3-requests python3-pyflakes
 clang-format cppcheck valgrind python3-cryptography libaprutil1-dbd-sqlite3
 chromium clang libclang-rt-14-dev wrk"
 

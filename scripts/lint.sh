@@ -13,5 +13,8 @@ echo "lint: cppcheck"
 cppcheck -q --enable=warning,portability --error-exitcode=1 --std=c11 \
     --inline-suppr -I. $(ls *.c) t/unit/*.c
 
+echo "lint: pyflakes"
+/usr/bin/python3 -m pyflakes t/*.py scripts/*.py
+
 echo "lint: log IDs and config merge"
 /usr/bin/python3 scripts/check_structure.py
