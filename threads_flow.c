@@ -10,6 +10,7 @@
 
 #include "http_protocol.h"
 #include "apr_strings.h"
+#include "apr_uri.h"
 
 /* The parsed callback request, handed to each endpoint. */
 typedef struct {
@@ -19,12 +20,20 @@ typedef struct {
 
 const char *threads_flow_return_url(request_rec *r)
 {
-    /* The raw path as the client sent it (never an absolute-form target):
-     * it goes back into a Location header unchanged. */
-    const char *path = r->parsed_uri.path ? r->parsed_uri.path : "/";
-    const char *url =
-        r->args ? apr_pstrcat(r->pool, path, "?", r->args, NULL) : path;
+    /* The request target exactly as the client sent it (httpd decodes
+     * r->parsed_uri.path in place): it goes back into a Location header
+     * unchanged. Of an absolute-form target only the path and query. */
+    const char *url = r->unparsed_uri;
+    apr_uri_t uri;
 
+    if (!url || url[0] != '/') {
+        if (!url || apr_uri_parse(r->pool, url, &uri) != APR_SUCCESS ||
+            !uri.path) {
+            return "/";
+        }
+        url = uri.query ? apr_pstrcat(r->pool, uri.path, "?", uri.query, NULL)
+                        : uri.path;
+    }
     if (strlen(url) > THREADS_RETURN_URL_MAX || !threads_url_is_local(url)) {
         return "/";
     }
@@ -379,8 +388,8 @@ int threads_flow_handler(request_rec *r)
     if (!threads_config_complete(cb.sc)) {
         return DECLINED;
     }
-    r->allowed = AP_METHOD_BIT << M_GET;
     if (r->method_number != M_GET) {
+        ap_allow_standard_methods(r, REPLACE_ALLOW, M_GET, -1);
         threads_page_no_store(r);
         return HTTP_METHOD_NOT_ALLOWED;
     }

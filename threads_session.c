@@ -19,6 +19,10 @@
  * two values stay within this, leaving room for the cookie's name, its
  * attributes, mod_session's expiry and an application's own entries. */
 #define THREADS_SESSION_BUDGET 3400
+/* The token entry's share: the largest token Threads may send (sealed, it
+ * takes about 2900) always fits; a profile that would not is left out. The
+ * rest keeps room for a pending login (a second login, a step-up). */
+#define THREADS_SESSION_TOKEN_BUDGET 3000
 
 /* mod_session's functions, looked up once in check_config (single-threaded,
  * before any request) and only read afterwards. */
@@ -135,8 +139,39 @@ threads_token_t *threads_session_read_token(request_rec *r)
 apr_status_t threads_session_write_token(request_rec *r,
                                          const threads_token_t *t)
 {
-    return threads_session_put(r, THREADS_SESSION_TOKEN,
-                               t ? threads_token_encode(r->pool, t) : NULL);
+    threads_token_t kept;
+    char *plain;
+
+    if (!t) {
+        return threads_session_put(r, THREADS_SESSION_TOKEN, NULL);
+    }
+    /* The name goes first, then the username: the login works without
+     * them, and a cookie over 4 KB would be dropped by the browser. */
+    kept = *t;
+    plain = threads_token_encode(r->pool, &kept);
+    if (threads_sealed_length(strlen(plain)) > THREADS_SESSION_TOKEN_BUDGET) {
+        kept.name = NULL;
+        plain = threads_token_encode(r->pool, &kept);
+    }
+    if (threads_sealed_length(strlen(plain)) > THREADS_SESSION_TOKEN_BUDGET) {
+        kept.username = NULL;
+        plain = threads_token_encode(r->pool, &kept);
+    }
+    if (threads_sealed_length(strlen(plain)) > THREADS_SESSION_TOKEN_BUDGET) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      THREADS_LOGNO(00055) "the token of user %s is too "
+                                           "large to keep in a cookie",
+                      t->user_id);
+        return APR_ENOSPC;
+    }
+    if (kept.name != t->name || kept.username != t->username) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      THREADS_LOGNO(00056) "profile of user %s left out of "
+                                           "the session: too large for a "
+                                           "cookie",
+                      t->user_id);
+    }
+    return threads_session_put(r, THREADS_SESSION_TOKEN, plain);
 }
 
 apr_array_header_t *threads_session_read_pending(request_rec *r)
@@ -145,7 +180,9 @@ apr_array_header_t *threads_session_read_pending(request_rec *r)
         r->pool, threads_session_open(r, THREADS_SESSION_PENDING));
 }
 
-/* Characters the sealed token entry takes in the session now. */
+/* Characters the sealed token entry takes in the session now. An entry
+ * that does not open is junk (tampered, or an old key): it is removed
+ * rather than allowed to crowd out a new login. */
 static apr_size_t threads_session_token_size(request_rec *r)
 {
     session_rec *z = threads_session_of(r);
@@ -154,26 +191,43 @@ static apr_size_t threads_session_token_size(request_rec *r)
     if (!z ||
         threads_session_get_fn(r, z, THREADS_SESSION_TOKEN, &sealed) !=
             APR_SUCCESS ||
-        !sealed) {
+        !sealed || !*sealed) {
+        return 0;
+    }
+    if (!threads_session_open(r, THREADS_SESSION_TOKEN)) {
+        threads_session_put(r, THREADS_SESSION_TOKEN, NULL);
         return 0;
     }
     return strlen(sealed);
 }
 
+/* Removes the oldest pending login. */
+static void threads_session_drop_oldest(apr_array_header_t *list)
+{
+    memmove(list->elts, list->elts + list->elt_size,
+            (apr_size_t)(list->nelts - 1) * list->elt_size);
+    list->nelts--;
+}
+
 apr_status_t threads_session_write_pending(request_rec *r,
                                            apr_array_header_t *list)
 {
-    apr_size_t token_size = threads_session_token_size(r);
+    apr_size_t budget = THREADS_SESSION_BUDGET - threads_session_token_size(r);
     char *plain = threads_pending_encode(r->pool, list);
 
     /* Oldest first: drop from the front until the cookie fits. */
-    while (list->nelts > 0 &&
-           token_size + threads_sealed_length(strlen(plain)) >
-               THREADS_SESSION_BUDGET) {
-        memmove(list->elts, list->elts + list->elt_size,
-                (apr_size_t)(list->nelts - 1) * list->elt_size);
-        list->nelts--;
+    while (list->nelts > 1 && threads_sealed_length(strlen(plain)) > budget) {
+        threads_session_drop_oldest(list);
         plain = threads_pending_encode(r->pool, list);
+    }
+    /* The newest alone does not fit: it returns to / like a login whose
+     * URL is too long to keep. */
+    if (list->nelts == 1 && threads_sealed_length(strlen(plain)) > budget) {
+        APR_ARRAY_IDX(list, 0, threads_pending_t).return_url = "/";
+        plain = threads_pending_encode(r->pool, list);
+        if (threads_sealed_length(strlen(plain)) > budget) {
+            threads_session_drop_oldest(list);
+        }
     }
     return threads_session_put(r, THREADS_SESSION_PENDING,
                                list->nelts ? plain : NULL);
