@@ -15,7 +15,6 @@
 /* The parsed callback request, handed to each endpoint. */
 typedef struct {
     apr_table_t *params;
-    const threads_server_conf_t *sc;
 } threads_callback_t;
 
 const char *threads_flow_return_url(request_rec *r)
@@ -384,8 +383,7 @@ int threads_flow_handler(request_rec *r)
     if (r->main || !threads_flow_is_callback(r)) {
         return DECLINED;
     }
-    cb.sc = threads_config_server(r->server);
-    if (!threads_config_complete(cb.sc)) {
+    if (!threads_config_complete(threads_config_server(r->server))) {
         return DECLINED;
     }
     if (r->method_number != M_GET) {
