@@ -105,11 +105,13 @@ fuzz-check:
 fuzz:
 	$(MAKE) -C fuzz fuzz
 
+# Everything; the plain integration run comes last so its summary closes
+# the output.
 test: deps
 	$(MAKE) module unit lint check-valgrind
-	$(MAKE) integration
-	$(MAKE) check-asan
 	$(MAKE) fuzz-check
+	$(MAKE) check-asan
+	$(MAKE) integration
 
 # A soak on loopback: logins, authenticated requests and injected faults for
 # SOAK_SECONDS on each MPM (t/soak.py). Fails on unexplained 5xx, crashes,
