@@ -158,55 +158,56 @@ static int threads_authn_is_reserved_header(const char *name)
     return 1;
 }
 
-/* Removes the CGI variables of client-sent X-Threads-* headers that a
- * parent request (an SSI page outside AuthType Threads) already put into
- * the environment a subrequest inherits. */
-static void threads_authn_scrub_env(request_rec *r)
+/* 1 for the CGI variable of such a header (HTTP_X_THREADS_…). */
+static int threads_authn_is_reserved_variable(const char *name)
 {
-    const apr_array_header_t *arr = apr_table_elts(r->subprocess_env);
-    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
-    apr_array_header_t *doomed = NULL;
-    int i;
-
-    for (i = 0; i < arr->nelts; i++) {
-        if (e[i].key && !strncasecmp(e[i].key, "HTTP_X_THREADS_", 15)) {
-            if (!doomed) {
-                doomed = apr_array_make(r->pool, 4, sizeof(const char *));
-            }
-            APR_ARRAY_PUSH(doomed, const char *) = e[i].key;
-        }
-    }
-    for (i = 0; doomed && i < doomed->nelts; i++) {
-        apr_table_unset(r->subprocess_env,
-                        APR_ARRAY_IDX(doomed, i, const char *));
-    }
+    return !strncasecmp(name, "HTTP_X_THREADS_", 15);
 }
 
-/* Removes every client-sent header the module owns. */
-static void threads_authn_scrub(request_rec *r)
+/* Removes from t every entry whose name match() accepts; the removed
+ * names, or NULL when there were none. Names are collected first: a
+ * table must not change while it is walked. */
+static apr_array_header_t *
+threads_authn_unset_matching(apr_pool_t *p, apr_table_t *t,
+                             int (*match)(const char *name))
 {
-    const apr_array_header_t *arr = apr_table_elts(r->headers_in);
+    const apr_array_header_t *arr = apr_table_elts(t);
     const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
     apr_array_header_t *doomed = NULL;
     int i;
 
     for (i = 0; i < arr->nelts; i++) {
-        if (e[i].key && threads_authn_is_reserved_header(e[i].key)) {
+        if (e[i].key && match(e[i].key)) {
             if (!doomed) {
-                doomed = apr_array_make(r->pool, 4, sizeof(const char *));
+                doomed = apr_array_make(p, 4, sizeof(const char *));
             }
             APR_ARRAY_PUSH(doomed, const char *) = e[i].key;
         }
     }
-    if (r->main) {
-        threads_authn_scrub_env(r);
-    }
     for (i = 0; doomed && i < doomed->nelts; i++) {
-        const char *name = APR_ARRAY_IDX(doomed, i, const char *);
+        apr_table_unset(t, APR_ARRAY_IDX(doomed, i, const char *));
+    }
+    return doomed;
+}
+
+/* Removes every client-sent header the module owns; in a subrequest also
+ * their CGI variables, which a parent outside AuthType Threads (an SSI
+ * page) already put into the environment the subrequest inherits. */
+static void threads_authn_scrub(request_rec *r)
+{
+    apr_array_header_t *removed = threads_authn_unset_matching(
+        r->pool, r->headers_in, threads_authn_is_reserved_header);
+    int i;
+
+    for (i = 0; removed && i < removed->nelts; i++) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       THREADS_LOGNO(00152) "removed client header %s",
-                      ap_escape_logitem(r->pool, name));
-        apr_table_unset(r->headers_in, name);
+                      ap_escape_logitem(
+                          r->pool, APR_ARRAY_IDX(removed, i, const char *)));
+    }
+    if (r->main) {
+        threads_authn_unset_matching(r->pool, r->subprocess_env,
+                                     threads_authn_is_reserved_variable);
     }
 }
 

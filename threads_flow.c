@@ -304,17 +304,24 @@ static const char *threads_flow_local_param(threads_callback_t *cb,
     return threads_url_is_local(url) ? url : NULL;
 }
 
+/* The 400 answer to a login or logout link that leads off this site. */
+static int threads_flow_foreign_link(request_rec *r, const char *what)
+{
+    return threads_page_error(
+        r, HTTP_BAD_REQUEST, "invalid_request", NULL,
+        apr_pstrcat(r->pool, "Bad ", what, " link", NULL),
+        apr_pstrcat(r->pool, "A ", what,
+                    " link may only lead to a page of this site.", NULL),
+        "/", "Home");
+}
+
 /* ?logout=<url>: forget every Threads value, then go to url. */
 static int threads_flow_logout(request_rec *r, threads_callback_t *cb)
 {
     const char *url = threads_flow_local_param(cb, "logout");
 
     if (!url) {
-        return threads_page_error(r, HTTP_BAD_REQUEST, "invalid_request", NULL,
-                                  "Bad sign-out link",
-                                  "A sign-out link may only lead to a page "
-                                  "of this site.",
-                                  "/", "Home");
+        return threads_flow_foreign_link(r, "sign-out");
     }
     if (threads_session_clear(r) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
@@ -330,11 +337,7 @@ static int threads_flow_login(request_rec *r, threads_callback_t *cb)
     const char *url = threads_flow_local_param(cb, "login");
 
     if (!url) {
-        return threads_page_error(r, HTTP_BAD_REQUEST, "invalid_request", NULL,
-                                  "Bad sign-in link",
-                                  "A sign-in link may only lead back to a "
-                                  "page of this site.",
-                                  "/", "Home");
+        return threads_flow_foreign_link(r, "sign-in");
     }
     /* As for any login: a URL too long to keep returns to the home page. */
     if (strlen(url) > THREADS_RETURN_URL_MAX) {
