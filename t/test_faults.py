@@ -25,13 +25,13 @@ import re
 import socket
 import ssl
 import subprocess
-import threading
 import time
 import urllib.parse
 
 import pytest
 
-from httpd_harness import (APACHE2, CALLBACK_PATH, USER_ID,
+from httpd_harness import (APACHE2, CALLBACK_PATH, USER_ID, LoopbackServer,
+                           read_head,
                            assert_module_json, assert_module_page, clean_env,
                            describe, free_port)
 
@@ -274,47 +274,24 @@ GOOD_JSON = b'{"access_token": "THQVJrawtoken", "user_id": %s}' % (
     USER_ID.encode())
 
 
-class RawTokenServer:
+class RawTokenServer(LoopbackServer):
     """An HTTPS server on 127.0.0.2 (the stand-in's certificate) that
     reads one request per connection and answers with respond(conn),
-    which writes whatever bytes it likes. Records the request heads."""
+    which writes whatever bytes it likes. Records the request lines."""
 
     def __init__(self, cert, respond):
         self.respond = respond
         self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.ctx.load_cert_chain(cert.cert, cert.key)
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.2", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
+        super().__init__("127.0.0.2")
         self.url = "https://127.0.0.2:%d/oauth/access_token" % self.port
-        self.requests = []
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
 
-    def _serve(self):
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._handle, args=(conn,),
-                             daemon=True).start()
-
-    def _handle(self, raw):
-        conn = None
+    def handle(self, raw):
+        conn = self.ctx.wrap_socket(raw, server_side=True)
         try:
-            raw.settimeout(10)
-            conn = self.ctx.wrap_socket(raw, server_side=True)
-            head = b""
-            while b"\r\n\r\n" not in head and len(head) < 65536:
-                data = conn.recv(4096)
-                if not data:
-                    return
-                head += data
+            head = read_head(conn, 65536)
+            if not head:
+                return
             head, _, body = head.partition(b"\r\n\r\n")
             m = re.search(rb"(?im)^content-length:\s*(\d+)", head)
             want = int(m.group(1)) if m else 0
@@ -323,26 +300,10 @@ class RawTokenServer:
                 if not data:
                     break
                 body += data
-            with self._lock:
-                self.requests.append(head.split(b"\r\n", 1)[0])
+            self.record(head.split(b"\r\n", 1)[0])
             self.respond(conn)
-        except (OSError, ssl.SSLError):
-            pass
         finally:
-            for s in (conn, raw):
-                if s is not None:
-                    try:
-                        s.close()
-                    except OSError:
-                        pass
-
-    def wait_until_stopped(self, seconds):
-        """Sleeps up to seconds, less when stop() is called."""
-        return self._stop.wait(seconds)
-
-    def stop(self):
-        self._stop.set()
-        self.sock.close()
+            conn.close()
 
 
 def _send(conn, *parts):

@@ -11,13 +11,13 @@ Threads that must not be trusted.
 import json
 import select
 import socket
-import threading
 import time
 
 import pytest
 
 import httpd_harness
-from httpd_harness import (APP_ID, CALLBACK_PATH, USER_ID, assert_module_json,
+from httpd_harness import (APP_ID, CALLBACK_PATH, USER_ID, LoopbackServer,
+                           read_head, assert_module_json,
                            assert_module_page, describe, free_port)
 
 START = "/app/env.cgi"
@@ -200,77 +200,45 @@ def test_logins_share_one_tls_connection(httpd_factory, browser_factory,
 # The outgoing proxy
 # ---------------------------------------------------------------------------
 
-class ConnectProxy:
+class ConnectProxy(LoopbackServer):
     """A small HTTP CONNECT proxy on 127.0.0.1 that records what it is
     asked and tunnels to loopback addresses only."""
 
     def __init__(self):
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        self.url = "http://127.0.0.1:%d" % self.port
-        self.requests = []        # request lines
         self.upstream_ports = set()  # local ports of tunnels to targets
-        self._lock = threading.Lock()
-        self._stop = False
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
+        super().__init__("127.0.0.1")
+        self.url = "http://127.0.0.1:%d" % self.port
 
-    def _serve(self):
-        while not self._stop:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._handle, args=(conn,),
-                             daemon=True).start()
-
-    def _handle(self, conn):
-        up = None
+    def handle(self, conn):
+        head = read_head(conn, 16384)
+        if not head:
+            return
+        line = head.split(b"\r\n", 1)[0].decode("latin-1")
+        self.record(line)
+        parts = line.split()
+        if len(parts) != 3 or parts[0] != "CONNECT":
+            conn.sendall(b"HTTP/1.1 405 Method Not Allowed\r\n"
+                         b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+            return
+        host, _, port = parts[1].rpartition(":")
+        if not host.startswith("127."):
+            conn.sendall(b"HTTP/1.1 403 Forbidden\r\n"
+                         b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+            return
+        up = socket.create_connection((host, int(port)), timeout=10)
         try:
-            conn.settimeout(10)
-            head = b""
-            while b"\r\n\r\n" not in head and len(head) < 16384:
-                data = conn.recv(4096)
-                if not data:
-                    return
-                head += data
-            line = head.split(b"\r\n", 1)[0].decode("latin-1")
-            with self._lock:
-                self.requests.append(line)
-            parts = line.split()
-            if len(parts) != 3 or parts[0] != "CONNECT":
-                conn.sendall(b"HTTP/1.1 405 Method Not Allowed\r\n"
-                             b"Content-Length: 0\r\nConnection: close\r\n\r\n")
-                return
-            host, _, port = parts[1].rpartition(":")
-            if not host.startswith("127."):
-                conn.sendall(b"HTTP/1.1 403 Forbidden\r\n"
-                             b"Content-Length: 0\r\nConnection: close\r\n\r\n")
-                return
-            up = socket.create_connection((host, int(port)), timeout=10)
-            with self._lock:
-                self.upstream_ports.add(up.getsockname()[1])
+            self.upstream_ports.add(up.getsockname()[1])
             conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
             rest = head.split(b"\r\n\r\n", 1)[1]
             if rest:
                 up.sendall(rest)
             self._pipe(conn, up)
-        except OSError:
-            pass
         finally:
-            for s in (conn, up):
-                if s is not None:
-                    try:
-                        s.close()
-                    except OSError:
-                        pass
+            up.close()
 
     def _pipe(self, a, b):
         socks = [a, b]
-        while not self._stop:
+        while not self.stopped():
             readable, _, _ = select.select(socks, [], [], 0.5)
             for s in readable:
                 data = s.recv(65536)
@@ -278,16 +246,12 @@ class ConnectProxy:
                     return
                 (b if s is a else a).sendall(data)
 
-    def close(self):
-        self._stop = True
-        self.sock.close()
-
 
 @pytest.fixture
 def connect_proxy():
     p = ConnectProxy()
     yield p
-    p.close()
+    p.stop()
 
 
 def test_outgoing_proxy(httpd_factory, browser_factory, standin,
