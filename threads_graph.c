@@ -22,6 +22,21 @@ static void threads_graph_call(request_rec *r, const char *method,
     threads_http_perform(sc->http, r->pool, &sc->http_options, &req, resp);
 }
 
+/* Logs a call that got no HTTP answer at level; the browser's status for
+ * it: 504 when Threads was too slow, else 502. */
+static int threads_graph_transport_failed(request_rec *r, int level,
+                                          const char *what,
+                                          const threads_http_response_t *resp)
+{
+    ap_log_rerror(APLOG_MARK, level, 0, r,
+                  THREADS_LOGNO(00200) "%s failed after %ld ms: %s (%s)", what,
+                  (long)apr_time_as_msec(resp->elapsed),
+                  threads_http_outcome_name(resp->outcome),
+                  resp->error ? resp->error : "no detail");
+    return resp->outcome == THREADS_HTTP_TIMEOUT ? HTTP_GATEWAY_TIME_OUT
+                                                 : HTTP_BAD_GATEWAY;
+}
+
 /* Maps a call's transport outcome and body to the browser's status. */
 static int threads_graph_judge(request_rec *r, const char *what,
                                const threads_http_response_t *resp,
@@ -30,12 +45,7 @@ static int threads_graph_judge(request_rec *r, const char *what,
     long ms = (long)apr_time_as_msec(resp->elapsed);
 
     if (resp->outcome != THREADS_HTTP_OK) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      THREADS_LOGNO(00200) "%s failed after %ld ms: %s (%s)",
-                      what, ms, threads_http_outcome_name(resp->outcome),
-                      resp->error ? resp->error : "no detail");
-        return resp->outcome == THREADS_HTTP_TIMEOUT ? HTTP_GATEWAY_TIME_OUT
-                                                     : HTTP_BAD_GATEWAY;
+        return threads_graph_transport_failed(r, APLOG_ERR, what, resp);
     }
     threads_json_parse_token_reply(r->pool, resp->body, resp->body_len,
                                    need_user_id, reply);
@@ -147,14 +157,9 @@ int threads_graph_profile(request_rec *r, const char *token,
     threads_graph_call(r, "GET", threads_graph_url(r, "/v1.0/me", query), NULL,
                        token, &resp);
     if (resp.outcome != THREADS_HTTP_OK) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      THREADS_LOGNO(00205) "profile read failed after %ld "
-                                           "ms: %s (%s)",
-                      (long)apr_time_as_msec(resp.elapsed),
-                      threads_http_outcome_name(resp.outcome),
-                      resp.error ? resp.error : "no detail");
-        return resp.outcome == THREADS_HTTP_TIMEOUT ? HTTP_GATEWAY_TIME_OUT
-                                                    : HTTP_BAD_GATEWAY;
+        /* The login goes on without a profile: a warning, not an error. */
+        return threads_graph_transport_failed(r, APLOG_WARNING, "profile read",
+                                              &resp);
     }
     threads_json_parse_profile(r->pool, resp.body, resp.body_len, reply);
     if (reply->kind != THREADS_REPLY_OK || resp.status != 200) {
