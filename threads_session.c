@@ -180,9 +180,23 @@ apr_array_header_t *threads_session_read_pending(request_rec *r)
         r->pool, threads_session_open(r, THREADS_SESSION_PENDING));
 }
 
-/* Characters the sealed token entry takes in the session now. An entry
- * that does not open is junk (tampered, or an old key): it is removed
- * rather than allowed to crowd out a new login. */
+/* Removes a token entry that does not open (tampered, or sealed under a
+ * key no longer listed): it is junk, and would otherwise crowd a new
+ * login's state out of the cookie. */
+static void threads_session_drop_junk_token(request_rec *r)
+{
+    session_rec *z = threads_session_of(r);
+    const char *sealed = NULL;
+
+    if (z &&
+        threads_session_get_fn(r, z, THREADS_SESSION_TOKEN, &sealed) ==
+            APR_SUCCESS &&
+        sealed && *sealed && !threads_session_open(r, THREADS_SESSION_TOKEN)) {
+        threads_session_put(r, THREADS_SESSION_TOKEN, NULL);
+    }
+}
+
+/* Characters the sealed token entry takes in the session now. */
 static apr_size_t threads_session_token_size(request_rec *r)
 {
     session_rec *z = threads_session_of(r);
@@ -191,11 +205,7 @@ static apr_size_t threads_session_token_size(request_rec *r)
     if (!z ||
         threads_session_get_fn(r, z, THREADS_SESSION_TOKEN, &sealed) !=
             APR_SUCCESS ||
-        !sealed || !*sealed) {
-        return 0;
-    }
-    if (!threads_session_open(r, THREADS_SESSION_TOKEN)) {
-        threads_session_put(r, THREADS_SESSION_TOKEN, NULL);
+        !sealed) {
         return 0;
     }
     return strlen(sealed);
@@ -212,8 +222,15 @@ static void threads_session_drop_oldest(apr_array_header_t *list)
 apr_status_t threads_session_write_pending(request_rec *r,
                                            apr_array_header_t *list)
 {
-    apr_size_t budget = THREADS_SESSION_BUDGET - threads_session_token_size(r);
-    char *plain = threads_pending_encode(r->pool, list);
+    apr_size_t token_size, budget;
+    char *plain;
+
+    threads_session_drop_junk_token(r);
+    token_size = threads_session_token_size(r);
+    budget = token_size < THREADS_SESSION_BUDGET
+                 ? THREADS_SESSION_BUDGET - token_size
+                 : 0;
+    plain = threads_pending_encode(r->pool, list);
 
     /* Oldest first: drop from the front until the cookie fits. */
     while (list->nelts > 1 && threads_sealed_length(strlen(plain)) > budget) {
