@@ -325,7 +325,11 @@ int threads_authn_check_user(request_rec *r)
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     threads_request_of(r)->authn_done = 1;
-    threads_authn_scrub(r); /* subrequests skip header_parser */
+    /* header_parser cleaned main requests and internal redirects (httpd
+     * runs it for every request without a parent); subrequests skip it. */
+    if (r->main) {
+        threads_authn_scrub(r);
+    }
 
     t = threads_request_token(r);
     want = threads_config_scope(r);
