@@ -14,7 +14,7 @@ import requests
 
 from httpd_harness import (CALLBACK_PATH, USER_ID, assert_module_json,
                            assert_module_page, assert_no_store,
-                           assert_redirect_to, describe, free_port, has_link,
+                           assert_redirect_to, describe, has_link,
                            query_of)
 
 START = "/app/env.cgi?from=callback"
@@ -376,18 +376,7 @@ def test_bad_answer_from_threads_is_502(httpd, browser, standin, case):
     assert_not_logged_in(browser, standin)
 
 
-def test_threads_unreachable_is_502(httpd_factory, browser_factory,
-                                    standin):
-    closed = free_port("127.0.0.2")
-    h = httpd_factory(directives={
-        "ThreadsTokenUrl": "https://127.0.0.2:%d/oauth/access_token"
-                           % closed})
-    browser = browser_factory(h)
-    flow = browser.start_login(START)
-    t0 = time.monotonic()
-    assert_module_page(browser.get(flow.callback_url), 502)
-    assert time.monotonic() - t0 < 2
-    assert_not_logged_in(browser, standin)
+# Threads unreachable (refused, DNS, resets): t/test_faults.py.
 
 
 @pytest.mark.parametrize("cert", ["untrusted", "expired", "wrong_host"])

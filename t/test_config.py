@@ -312,6 +312,20 @@ def test_ssl_verify_on_does_not_warn(httpd_factory):
     assert "ThreadsSslVerify" not in startup_log(h)
 
 
+def test_authorization_window_defaults_to_threads_com(httpd_factory,
+                                                      browser_factory,
+                                                      standin):
+    """Without ThreadsAuthorizeUrl the login goes to threads.com, not to
+    the threads.net host whose redirect has dropped the query string."""
+    h = httpd_factory(directives={"ThreadsAuthorizeUrl": None})
+    r = browser_factory(h).get("/app/env.cgi")
+    assert r.status_code == 302, r.status_code
+    location = r.headers["Location"]
+    assert location.startswith("https://threads.com/oauth/authorize?"), (
+        location)
+    assert standin.requests == [], "the stand-in was asked for nothing"
+
+
 def test_directive_names_are_case_insensitive(httpd_factory,
                                               browser_factory, standin):
     h = httpd_factory(start=False)

@@ -255,12 +255,14 @@ def test_fast_trickle_beyond_the_timeout_is_504(httpd_factory,
     assert_nothing_stored(b, standin)
 
 
-def test_reset_mid_body_is_502(httpd, browser, standin):
-    standin.set_fault("token", "reset_mid_body")
+@pytest.mark.parametrize("kind", ["reset", "reset_mid_body"])
+def test_reset_is_502(httpd, browser, standin, kind):
+    standin.set_fault("token", kind)
     flow = browser.start_login(START)
     mark = httpd.error_log_mark()
     r, _ = timed_callback(browser, flow)
     assert_module_page(r, 502)
+    assert standin.requests_for("token"), "the exchange never reached Threads"
     assert module_lines(httpd, "error", r"code exchange failed", mark), (
         httpd.error_log_since(mark))
     assert_nothing_stored(browser, standin)

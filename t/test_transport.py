@@ -139,28 +139,6 @@ def test_ssl_verify_on_is_not_warned(httpd):
 # Connection failures
 # ---------------------------------------------------------------------------
 
-def test_connection_refused_is_502(httpd_factory, browser_factory, standin):
-    closed = free_port("127.0.0.2")
-    h = httpd_factory(directives={
-        "ThreadsTokenUrl": "https://127.0.0.2:%d/oauth/access_token"
-                           % closed})
-    b = browser_factory(h)
-    flow = b.start_login(START)
-    t0 = time.monotonic()
-    assert_module_page(b.get(flow.callback_url), 502)
-    assert time.monotonic() - t0 < 2
-    assert_not_logged_in(b, standin)
-
-
-@pytest.mark.parametrize("kind", ["reset_mid_body", "reset"])
-def test_reset_is_502(httpd, browser, standin, kind):
-    standin.set_fault("token", kind)
-    flow = browser.start_login(START)
-    assert_module_page(browser.get(flow.callback_url), 502)
-    assert standin.requests_for("token")
-    assert_not_logged_in(browser, standin)
-
-
 # ---------------------------------------------------------------------------
 # Keep-alive
 # ---------------------------------------------------------------------------
