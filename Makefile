@@ -24,7 +24,8 @@ BUILD   = build
 APR_CFLAGS := $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null)
 APR_LIBS   := $(shell apr-1-config --link-ld 2>/dev/null)
 UNIT_CFLAGS = -std=gnu11 -g -O1 -Wall -Wextra -Wno-unused-parameter \
-              $(if $(filter 1,$(WERROR)),-Werror) -I. $(APR_CFLAGS)
+              $(if $(filter 1,$(WERROR)),-Werror) $(SRC_INCLUDES) \
+              $(APR_CFLAGS)
 UNIT_LIBS   = $(APR_LIBS) -lcurl -ljansson -lcrypto -lcheck -lsubunit -lm \
               -lpthread -lrt
 
@@ -39,19 +40,14 @@ install: module
 deps:
 	@scripts/install-deps.sh
 
-# The pure protocol code, linked as it is into one Check runner.
-$(BUILD)/unit_tests: $(CORE_SRCS) threads_core.h $(UNIT_SRCS)
+# The protocol code (src/core), linked as it is into one Check runner:
+# one suite per core file (t/unit/test_<file>.c).
+$(BUILD)/unit_tests: $(CORE_SRCS) $(CORE_HDRS) $(UNIT_SRCS) t/unit/unit.h
 	@mkdir -p $(BUILD)
-	$(CC) $(UNIT_CFLAGS) -o $@ $(UNIT_SRCS) $(CORE_SRCS) $(UNIT_LIBS)
+	$(CC) $(UNIT_CFLAGS) -It/unit -o $@ $(UNIT_SRCS) $(CORE_SRCS) \
+	    $(UNIT_LIBS)
 
-# A command-line driver of threads_http.c, for checking it by hand against
-# a server (build/http_check URL [-X POST -d form -t ms -c ca.pem ...]).
-$(BUILD)/http_check: t/unit/http_check.c threads_http.c threads_core.h
-	@mkdir -p $(BUILD)
-	$(CC) $(UNIT_CFLAGS) -o $@ t/unit/http_check.c threads_http.c \
-	    $(APR_LIBS) -lcurl -lpthread
-
-unit: $(BUILD)/unit_tests $(BUILD)/http_check
+unit: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests
 
 lint:
@@ -83,7 +79,7 @@ ASAN_RUN  = THREADS_MODULE_SO=$(ASAN_SO) \
 
 $(ASAN_SO): $(MODULE_SRCS) $(CORE_SRCS) $(HEADERS) sources.mk Makefile.apxs
 	@mkdir -p $(ASAN_DIR)
-	cp $^ $(ASAN_DIR)/
+	cp --parents $^ $(ASAN_DIR)/
 	$(MAKE) -C $(ASAN_DIR) -f Makefile.apxs APXS=$(APXS) WERROR=$(WERROR) \
 	    SANITIZE=address,undefined
 

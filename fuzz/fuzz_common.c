@@ -21,7 +21,7 @@
 #include "apr_general.h"
 #include "apr_pools.h"
 
-#include "threads_core.h"
+#include "core/url.h"
 #include "fuzz_common.h"
 
 typedef void *(*fuzz_palloc_fn)(apr_pool_t *p, apr_size_t size);
@@ -123,7 +123,7 @@ char *fuzz_cstring(apr_pool_t *p, const uint8_t *data, size_t size)
 }
 
 /* 1 when len bytes of s are well-formed UTF-8. Written apart from
- * threads_util.c's decoder on purpose: an oracle that shared the code under
+ * src/core/codec.c's decoder on purpose: an oracle that shared the code under
  * test would share its bugs. */
 int fuzz_utf8_valid(const char *s, size_t len)
 {

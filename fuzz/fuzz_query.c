@@ -11,7 +11,10 @@
 #include "apr_strings.h"
 #include "apr_tables.h"
 
-#include "threads_core.h"
+#include "core/bounds.h"
+#include "core/escape.h"
+#include "core/query.h"
+#include "core/url.h"
 #include "fuzz_common.h"
 
 /* A limit small enough for short inputs to run into it. */

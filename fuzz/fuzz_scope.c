@@ -7,7 +7,7 @@
 
 #include "apr_strings.h"
 
-#include "threads_core.h"
+#include "core/scope.h"
 #include "fuzz_common.h"
 
 /* The permission of set at i. */

@@ -11,7 +11,11 @@
 #include "apr_strings.h"
 #include "apr_tables.h"
 
-#include "threads_core.h"
+#include "core/bounds.h"
+#include "core/pending.h"
+#include "core/seal.h"
+#include "core/token.h"
+#include "core/url.h"
 #include "fuzz_common.h"
 
 /* The session entries' names, bound to sealed values as labels. */
@@ -41,7 +45,7 @@ static const char known_sealed_pending[] =
 
 /* Seconds a login may take in the prune checks (ThreadsStateTimeout). */
 #define TIMEOUT 600
-/* Future start times tolerated for clock skew (threads_record.c). */
+/* Future start times tolerated for clock skew (src/core/pending.c). */
 #define SKEW 60
 
 static threads_key_t key, old_key, other_key;

@@ -15,7 +15,9 @@
 
 #include "apr_strings.h"
 
-#include "threads_core.h"
+#include "core/bounds.h"
+#include "core/json.h"
+#include "core/token.h"
 #include "fuzz_common.h"
 
 /* Longest Meta error message and type kept (threads_json.c). */

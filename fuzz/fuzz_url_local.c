@@ -2,7 +2,7 @@
  * fuzz_url_local.c: threads_url_is_local, the open-redirect guard of
  * ?login= and ?logout=, on raw bytes.
  */
-#include "threads_core.h"
+#include "core/url.h"
 #include "fuzz_common.h"
 
 /* One input: the bytes up to the first NUL as a URL, as the callback sees

@@ -3,7 +3,9 @@
 
 #include "apr_strings.h"
 
-#include "threads_core.h"
+#include "core/json.h"
+#include "core/token.h"
+#include "core/bounds.h"
 #include "unit.h"
 
 /* A token value that must never show up in a problem text. */

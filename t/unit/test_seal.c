@@ -4,7 +4,8 @@
 
 #include "apr_strings.h"
 
-#include "threads_core.h"
+#include "core/codec.h"
+#include "core/seal.h"
 #include "unit.h"
 
 #define SECRET     "correct horse battery staple"

@@ -23,10 +23,17 @@ int main(void)
     int failed, run;
 
     apr_initialize();
-    runner = srunner_create(threads_util_suite());
+    runner = srunner_create(threads_text_suite());
+    srunner_add_suite(runner, threads_codec_suite());
+    srunner_add_suite(runner, threads_escape_suite());
+    srunner_add_suite(runner, threads_query_suite());
+    srunner_add_suite(runner, threads_url_suite());
+    srunner_add_suite(runner, threads_scope_suite());
     srunner_add_suite(runner, threads_seal_suite());
-    srunner_add_suite(runner, threads_record_suite());
+    srunner_add_suite(runner, threads_token_suite());
+    srunner_add_suite(runner, threads_pending_suite());
     srunner_add_suite(runner, threads_json_suite());
+    srunner_add_suite(runner, threads_http_suite());
     srunner_run_all(runner, CK_NORMAL);
     failed = srunner_ntests_failed(runner);
     run = srunner_ntests_run(runner);

@@ -1,0 +1,38 @@
+/*
+ * seal.h: the sealing key and AES-256-GCM sealed values (OpenSSL).
+ */
+#ifndef THREADS_CORE_SEAL_H
+#define THREADS_CORE_SEAL_H
+
+#include "apr.h"
+#include "apr_pools.h"
+
+#define THREADS_KEY_LEN 32
+
+typedef struct {
+    unsigned char bytes[THREADS_KEY_LEN];
+} threads_key_t;
+
+/* HKDF-SHA256 of the secret (salt and info fixed by the module). */
+apr_status_t threads_key_derive(const char *secret, apr_size_t len,
+                                threads_key_t *key);
+
+/* Seals plaintext under key with a fresh random 96-bit nonce; label (the
+ * session entry's name) is bound as associated data, so a value cannot be
+ * moved to another entry. Result: base64url of version byte, nonce,
+ * ciphertext and tag. */
+apr_status_t threads_seal(apr_pool_t *p, const threads_key_t *key,
+                          const char *label, const char *plaintext,
+                          apr_size_t len, char **sealed);
+
+/* Opens a sealed value with the first of keys[0..nkeys) that fits.
+ * APR_EINVAL for anything that does not open; the result is
+ * NUL-terminated. */
+apr_status_t threads_unseal(apr_pool_t *p, const threads_key_t *const *keys,
+                            int nkeys, const char *label, const char *sealed,
+                            char **plaintext, apr_size_t *len);
+
+/* Characters a sealed value of a plaintext of len bytes takes. */
+apr_size_t threads_sealed_length(apr_size_t len);
+
+#endif /* THREADS_CORE_SEAL_H */

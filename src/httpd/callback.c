@@ -1,0 +1,71 @@
+/*
+ * callback.c: the handler of the callback path (the path of
+ * ThreadsRedirectUri): method and query checks, then the endpoint that the
+ * query names, from one table.
+ */
+#include "httpd/callback.h"
+#include "httpd/config.h"
+#include "httpd/endpoint.h"
+#include "httpd/page.h"
+
+#include "http_protocol.h"
+
+#include "core/bounds.h"
+#include "core/query.h"
+
+/* The endpoints, by the parameter that selects them; the first present
+ * wins, so an error report is never taken for a code. */
+static const struct {
+    const char *param;
+    int (*handle)(request_rec *r, threads_callback_t *cb);
+} threads_callback_routes[] = {
+    {"error", threads_endpoint_error},   {"code", threads_endpoint_code},
+    {"logout", threads_endpoint_logout}, {"login", threads_endpoint_login},
+    {"info", threads_endpoint_info},
+};
+
+/* The error page for a query that does not parse. */
+static threads_page_error_e
+threads_callback_bad_query(threads_query_status_e st)
+{
+    switch (st) {
+        case THREADS_QUERY_TOO_LONG:
+            return THREADS_PAGE_PARAM_TOO_LONG;
+        case THREADS_QUERY_DUPLICATE:
+            return THREADS_PAGE_PARAM_TWICE;
+        default:
+            return THREADS_PAGE_MALFORMED;
+    }
+}
+
+int threads_callback_handler(request_rec *r)
+{
+    threads_callback_t cb;
+    threads_query_status_e st;
+    apr_size_t i;
+
+    if (r->main || !threads_config_is_callback(r)) {
+        return DECLINED;
+    }
+    if (!threads_config_complete(threads_config_server(r->server))) {
+        return DECLINED;
+    }
+    if (r->method_number != M_GET) {
+        ap_allow_standard_methods(r, REPLACE_ALLOW, M_GET, -1);
+        threads_page_no_store(r);
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    st = threads_query_parse(r->pool, r->args, THREADS_PARAM_MAX, &cb.params,
+                             NULL);
+    if (st != THREADS_QUERY_OK) {
+        return threads_page_error(r, threads_callback_bad_query(st), NULL);
+    }
+    for (i = 0;
+         i < sizeof(threads_callback_routes) / sizeof(*threads_callback_routes);
+         i++) {
+        if (apr_table_get(cb.params, threads_callback_routes[i].param)) {
+            return threads_callback_routes[i].handle(r, &cb);
+        }
+    }
+    return threads_page_error(r, THREADS_PAGE_NO_ENDPOINT, NULL);
+}

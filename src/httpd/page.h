@@ -1,0 +1,71 @@
+/*
+ * page.h: every response the module writes itself.
+ *
+ * The page renders what it is handed: URLs come in as arguments, so it
+ * depends on nothing of the login flow.
+ */
+#ifndef THREADS_HTTPD_PAGE_H
+#define THREADS_HTTPD_PAGE_H
+
+#include "httpd/module.h"
+
+/* The module's error pages, one row each in page.c's table (status,
+ * THREADS_ERROR, title, message, link text). */
+typedef enum {
+    THREADS_PAGE_STATE_EXPIRED,   /* 400: state missing, unknown, used, old */
+    THREADS_PAGE_NO_CODE,         /* 400: a callback without a code */
+    THREADS_PAGE_TOKEN_REJECTED,  /* 403: Threads refused the exchange */
+    THREADS_PAGE_THREADS_TIMEOUT, /* 504: Threads too slow */
+    THREADS_PAGE_THREADS_DOWN,    /* 502: unreachable, TLS, unusable */
+    THREADS_PAGE_CANCELLED,       /* 403: the user pressed Cancel */
+    THREADS_PAGE_AUTHORIZE_ERROR, /* 400: Threads reported another error */
+    THREADS_PAGE_BAD_LOGIN_LINK,  /* 400: ?login= leads off this site */
+    THREADS_PAGE_BAD_LOGOUT_LINK, /* 400: ?logout= leads off this site */
+    THREADS_PAGE_PARAM_TOO_LONG,  /* 400 */
+    THREADS_PAGE_PARAM_TWICE,     /* 400 */
+    THREADS_PAGE_MALFORMED,       /* 400: bad escapes, empty names */
+    THREADS_PAGE_NO_ENDPOINT      /* 400: the callback without a parameter
+                                     it knows */
+} threads_page_error_e;
+
+/* What varies between two answers of the same error page. */
+typedef struct {
+    const char *error;       /* THREADS_ERROR; NULL: the table's */
+    const char *description; /* THREADS_ERROR_DESCRIPTION, shown as a
+                                detail; NULL: none */
+    const char *link_url;    /* NULL: the table's (the home page) */
+} threads_page_detail_t;
+
+/* Cache-Control: no-store (and Pragma) on the response, errors included. */
+void threads_page_no_store(request_rec *r);
+
+/* Lets a hook that runs before the handler (check_authn) answer the
+ * request: httpd inserts the output filters, mod_session's among them,
+ * only on the way to the handler. Call once, before writing. */
+void threads_page_from_hook(request_rec *r);
+
+/* Sends a complete response of our own: status, content type, body.
+ * Returns DONE. */
+int threads_page_send(request_rec *r, int status, const char *content_type,
+                      const char *body);
+
+/* 302 to location (built by the module or checked local). */
+int threads_page_redirect(request_rec *r, const char *location);
+
+/* An error page: sets THREADS_ERROR and THREADS_ERROR_DESCRIPTION (notes
+ * and environment), then leaves the answer to an ErrorDocument for its
+ * status, or writes an escaped HTML page with its title, message, detail
+ * and link. detail may be NULL. */
+int threads_page_error(request_rec *r, threads_page_error_e which,
+                       const threads_page_detail_t *detail);
+
+/* In the internal redirect to an ErrorDocument: THREADS_ERROR and
+ * THREADS_ERROR_DESCRIPTION of the failed request, under their own names
+ * (httpd adds the REDIRECT_ ones). */
+void threads_page_pass_error(request_rec *r);
+
+/* The 401 answer for scripts:
+ * {"error":"login_required","login_url":<login_url>}. */
+int threads_page_login_required(request_rec *r, const char *login_url);
+
+#endif /* THREADS_HTTPD_PAGE_H */

@@ -1,0 +1,55 @@
+/*
+ * refresh.c: renewing a long-lived token before it expires.
+ */
+#include "httpd/config.h"
+#include "httpd/graph.h"
+#include "httpd/refresh.h"
+#include "httpd/session.h"
+
+#include "apr_time.h"
+
+/* Threads refreshes only tokens at least this old. */
+#define THREADS_REFRESH_MIN_AGE 86400
+/* After a failed refresh, the next try waits this long. */
+#define THREADS_REFRESH_RETRY 3600
+
+/* 1 when a long-lived token may and should be refreshed now: Threads
+ * refreshes tokens at least 24 hours old and not yet expired. */
+static int threads_refresh_due(const threads_server_conf_t *sc,
+                               const threads_token_t *t, apr_int64_t now)
+{
+    return t->type == THREADS_TOKEN_LONG && threads_config_long_lived(sc) &&
+           now - t->issued_at >= THREADS_REFRESH_MIN_AGE &&
+           t->expires_at > now &&
+           t->expires_at - now <= threads_config_refresh_window(sc) &&
+           now >= t->refresh_after;
+}
+
+/* A failure keeps the current token while it is valid and waits before
+ * the next try, so a Threads outage does not add a call to every
+ * request. */
+void threads_refresh_if_due(request_rec *r, threads_token_t *t)
+{
+    const threads_server_conf_t *sc = threads_config_server(r->server);
+    apr_int64_t now = apr_time_sec(apr_time_now());
+    threads_token_reply_t reply;
+
+    if (!threads_refresh_due(sc, t, now)) {
+        return;
+    }
+    if (threads_graph_refresh(r, t->access_token, &reply) == OK) {
+        threads_token_apply(t, &reply, THREADS_TOKEN_LONG, now);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      THREADS_LOGNO(00154) "token of user %s refreshed, "
+                                           "valid until %" APR_INT64_T_FMT,
+                      t->user_id, t->expires_at);
+    }
+    else {
+        t->refresh_after = now + THREADS_REFRESH_RETRY;
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      THREADS_LOGNO(00155) "token of user %s not refreshed; "
+                                           "using it until %" APR_INT64_T_FMT,
+                      t->user_id, t->expires_at);
+    }
+    threads_session_write_token(r, t);
+}

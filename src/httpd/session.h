@@ -1,0 +1,32 @@
+/*
+ * session.h: the module's sealed values in mod_session: the token record
+ * and the pending logins.
+ */
+#ifndef THREADS_HTTPD_SESSION_H
+#define THREADS_HTTPD_SESSION_H
+
+#include "httpd/module.h"
+
+#include "core/pending.h"
+#include "core/token.h"
+
+/* Looks up mod_session's functions; APR_ENOTIMPL when it is not loaded. */
+apr_status_t threads_session_init(void);
+/* The token kept in the session, opened and decoded; NULL when there is
+ * none, or it does not open (tampered, other key): "not logged in". Does
+ * not look at the expiry. */
+threads_token_t *threads_session_read_token(request_rec *r);
+apr_status_t threads_session_write_token(request_rec *r,
+                                         const threads_token_t *t);
+/* Pending logins, oldest first; never NULL. */
+apr_array_header_t *threads_session_read_pending(request_rec *r);
+/* Writes the list, dropping the oldest entries until the session stays
+ * within the cookie budget. */
+apr_status_t threads_session_write_pending(request_rec *r,
+                                           apr_array_header_t *list);
+/* Removes every value of the module from the session. */
+apr_status_t threads_session_clear(request_rec *r);
+/* 1 when Session On covers this request. */
+int threads_session_enabled(request_rec *r);
+
+#endif /* THREADS_HTTPD_SESSION_H */
