@@ -39,7 +39,7 @@ static int threads_check_config(apr_pool_t *pconf, apr_pool_t *plog,
 static int threads_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                apr_pool_t *ptemp, server_rec *s)
 {
-    apr_status_t rv = threads_http_global_init(s->process->pool);
+    apr_status_t rv = threads_http_global_init(pconf);
 
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,

@@ -23,8 +23,6 @@
 /* Idle handles kept per process; more concurrent calls than this get a
  * handle of their own that is dropped afterwards. */
 #define THREADS_HTTP_STACK_MAX 16
-/* Process pool userdata that marks curl_global_init as done. */
-#define THREADS_HTTP_INIT_KEY "threads_oauth:curl_global_init"
 /* Used when the options give no User-Agent or no time limit. */
 #define THREADS_HTTP_DEFAULT_AGENT   "mod_threads_oauth"
 #define THREADS_HTTP_DEFAULT_TIMEOUT apr_time_from_sec(10)
@@ -58,9 +56,8 @@ typedef struct {
         }                                                                      \
     } while (0)
 
-/* Process pool cleanup: the matching curl_global_cleanup. It runs after
- * the child pools (and their handles) are gone, since APR destroys
- * subpools before running a pool's own cleanups. */
+/* The matching curl_global_cleanup, as a cleanup of the pool given to
+ * threads_http_global_init. */
 static apr_status_t threads_http_global_cleanup(void *data)
 {
     (void)data;
@@ -68,24 +65,19 @@ static apr_status_t threads_http_global_cleanup(void *data)
     return APR_SUCCESS;
 }
 
-/* Initialises libcurl once for the life of the process. */
-apr_status_t threads_http_global_init(apr_pool_t *process_pool)
+/* The pool must die before the code of this file is unmapped: httpd's
+ * configuration pool does (its cleanups run last in, first out, and the
+ * module was loaded before post_config registers this), the process pool
+ * does not (httpd destroys it after unloading every module, so a cleanup
+ * there would call into unmapped code). Children never run the
+ * configuration pool's cleanups; the parent, single-threaded, does at
+ * each restart and at stop, and the next post_config initialises again. */
+apr_status_t threads_http_global_init(apr_pool_t *pool)
 {
-    static const char done_mark[] = "done";
-    void *done = NULL;
-
-    /* httpd runs post_config twice at startup and again on each restart;
-     * the process pool outlives them all. */
-    apr_pool_userdata_get(&done, THREADS_HTTP_INIT_KEY, process_pool);
-    if (done != NULL) {
-        return APR_SUCCESS;
-    }
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         return APR_EGENERAL;
     }
-    apr_pool_userdata_set(done_mark, THREADS_HTTP_INIT_KEY,
-                          apr_pool_cleanup_null, process_pool);
-    apr_pool_cleanup_register(process_pool, NULL, threads_http_global_cleanup,
+    apr_pool_cleanup_register(pool, NULL, threads_http_global_cleanup,
                               apr_pool_cleanup_null);
     return APR_SUCCESS;
 }

@@ -47,8 +47,10 @@ typedef struct {
 /* Per-process pool of reusable easy handles (keep-alive, TLS sessions). */
 typedef struct threads_http_pool_t threads_http_pool_t;
 
-/* curl_global_init once per process; cleanup registered on process_pool. */
-apr_status_t threads_http_global_init(apr_pool_t *process_pool);
+/* curl_global_init, with the matching cleanup registered on pool: httpd's
+ * configuration pool (post_config), which is cleared before the module is
+ * unloaded. Call while no other thread uses libcurl. */
+apr_status_t threads_http_global_init(apr_pool_t *pool);
 /* A handle pool for this process (call in child_init). */
 apr_status_t threads_http_pool_create(apr_pool_t *p,
                                       threads_http_pool_t **pool);
