@@ -31,7 +31,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "t"))
 
 import httpd_harness  # noqa: E402
-import threads_standin  # noqa: E402
+from standin import ThreadsStandin, make_tls_material  # noqa: E402
 
 PAGE = "page.html"
 
@@ -87,8 +87,8 @@ def main():
     os.chmod(work, 0o755)
     standin = h = None
     try:
-        tls = threads_standin.make_tls_material(os.path.join(work, "tls"))
-        standin = threads_standin.ThreadsStandin(
+        tls = make_tls_material(os.path.join(work, "tls"))
+        standin = ThreadsStandin(
             host="127.0.0.2", tls=tls.server, app_id=httpd_harness.APP_ID,
             app_secret=httpd_harness.APP_SECRET,
             user_id=httpd_harness.USER_ID)

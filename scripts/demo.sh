@@ -7,7 +7,7 @@
 #   scripts/demo.sh status   say whether they run
 #
 # By default sign-in goes to the bundled Threads stand-in
-# (t/threads_standin.py), started in the background on
+# (t/standin/, run as t/threads_standin.py), started in the background on
 # https://127.0.0.2:8443 with a throwaway CA that ThreadsCaFile trusts. It
 # shows a consent page with Allow and Cancel. With THREADS_APP_ID,
 # THREADS_APP_SECRET and THREADS_REDIRECT_URI in the environment, the demo
@@ -215,7 +215,7 @@ cmd_start() {
         redirect_uri="http://127.0.0.1:$PORT/oauth/callback"
         origin="http://127.0.0.1:$PORT"
         callback=/oauth/callback
-        threads_label="the Threads stand-in (t/threads_standin.py)"
+        threads_label="the Threads stand-in (t/standin/)"
         [ -f "$STANDIN" ] || die "$STANDIN not found."
     else
         die "set all three of THREADS_APP_ID, THREADS_APP_SECRET, THREADS_REDIRECT_URI (real Threads) or none (the bundled stand-in)."

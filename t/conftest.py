@@ -41,7 +41,7 @@ import tempfile
 import pytest
 
 import httpd_harness
-import threads_standin
+from standin import ThreadsStandin, make_tls_material
 
 
 def pytest_configure(config):
@@ -60,15 +60,15 @@ def workdir():
 
 @pytest.fixture(scope="session")
 def tls(workdir):
-    return threads_standin.make_tls_material(os.path.join(workdir, "tls"))
+    return make_tls_material(os.path.join(workdir, "tls"))
 
 
 @pytest.fixture(scope="session")
 def standin_server(tls):
-    s = threads_standin.ThreadsStandin(host="127.0.0.2", tls=tls.server,
-                                       app_id=httpd_harness.APP_ID,
-                                       app_secret=httpd_harness.APP_SECRET,
-                                       user_id=httpd_harness.USER_ID)
+    s = ThreadsStandin(host="127.0.0.2", tls=tls.server,
+                       app_id=httpd_harness.APP_ID,
+                       app_secret=httpd_harness.APP_SECRET,
+                       user_id=httpd_harness.USER_ID)
     s.start()
     yield s
     s.stop()
@@ -90,8 +90,7 @@ def standin_factory(tls, request):
         kw.setdefault("app_id", httpd_harness.APP_ID)
         kw.setdefault("app_secret", httpd_harness.APP_SECRET)
         kw.setdefault("user_id", httpd_harness.USER_ID)
-        s = threads_standin.ThreadsStandin(host="127.0.0.2",
-                                           tls=getattr(tls, cert), **kw)
+        s = ThreadsStandin(host="127.0.0.2", tls=getattr(tls, cert), **kw)
         s.start()
         started.append(s)
         return s

@@ -58,7 +58,7 @@ if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
 import httpd_harness as harness  # noqa: E402
-import threads_standin as standin_mod  # noqa: E402
+import standin as standin_mod  # noqa: E402
 
 CALLBACK = harness.CALLBACK_PATH
 XHR = {"X-Requested-With": "XMLHttpRequest"}
@@ -142,7 +142,7 @@ def serve_standin(args):
     input closes (the soak that started it is gone)."""
     for name in ("_record", "_take_fault"):
         if not hasattr(standin_mod.ThreadsStandin, name):
-            sys.stderr.write("threads_standin.ThreadsStandin has no %s: the "
+            sys.stderr.write("standin.ThreadsStandin has no %s: the "
                              "soak's fault plan cannot hook in\n" % name)
             return 2
     host, _, port = args.listen.rpartition(":")
