@@ -20,7 +20,7 @@ import tempfile
 
 import pytest
 
-from httpd_harness import CALLBACK_PATH, USER_ID
+from harness import CALLBACK_PATH, USER_ID
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FLOW_JS = os.path.join(HERE, "browser", "flow.js")

@@ -12,10 +12,9 @@ import urllib.parse
 import pytest
 import requests
 
-from httpd_harness import (CALLBACK_PATH, USER_ID, assert_module_json,
-                           assert_module_page, assert_no_store,
-                           assert_redirect_to, describe, has_link,
-                           query_of)
+from harness import (CALLBACK_PATH, USER_ID, assert_module_json,
+                     assert_module_page, assert_no_store, assert_redirect_to,
+                     describe, has_link, query_of)
 
 START = "/app/env.cgi?from=callback"
 

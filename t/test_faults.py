@@ -30,10 +30,9 @@ import urllib.parse
 
 import pytest
 
-from httpd_harness import (APACHE2, CALLBACK_PATH, USER_ID, LoopbackServer,
-                           read_head,
-                           assert_module_json, assert_module_page, clean_env,
-                           describe, free_port)
+from harness import (APACHE2, CALLBACK_PATH, USER_ID, LoopbackServer,
+                     read_head, assert_module_json, assert_module_page,
+                     clean_env, describe, free_port)
 
 START = "/app/env.cgi?from=faults"
 TOKEN_ENTRY = "threads.token"

@@ -10,9 +10,9 @@ import urllib.parse
 
 import pytest
 
-from httpd_harness import (APP_ID, APP_SECRET, CALLBACK_PATH, USER_ID,
-                           assert_module_json, assert_no_store,
-                           assert_redirect_to, describe, query_of)
+from harness import (APP_ID, APP_SECRET, CALLBACK_PATH, USER_ID,
+                     assert_module_json, assert_no_store, assert_redirect_to,
+                     describe, query_of)
 
 STATE_RE = re.compile(r"[A-Za-z0-9_-]{22,}")  # 22 base64url chars: 132 bits
 AUTHORIZE_PARAMS = ["client_id", "redirect_uri", "response_type", "scope",

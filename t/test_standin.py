@@ -14,14 +14,14 @@ import urllib.parse
 import pytest
 import requests
 
-import httpd_harness
+import harness
 from standin import ThreadsStandin
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REDIRECT = "http://127.0.0.1:18080/oauth/callback"
 OTHER_REDIRECT = "http://127.0.0.1:18080/other/callback"
-APP_ID = httpd_harness.APP_ID
-SECRET = httpd_harness.APP_SECRET
+APP_ID = harness.APP_ID
+SECRET = harness.APP_SECRET
 
 
 @pytest.fixture

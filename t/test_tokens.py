@@ -17,8 +17,8 @@ import urllib.parse
 
 import pytest
 
-from httpd_harness import (APP_SECRET, CALLBACK_PATH, USER_ID,
-                           assert_module_json, assert_module_page, describe)
+from harness import (APP_SECRET, CALLBACK_PATH, USER_ID, assert_module_json,
+                     assert_module_page, describe)
 
 try:
     from cryptography.exceptions import InvalidTag
