@@ -18,15 +18,15 @@ from .checks import (assert_module_json, assert_module_page, assert_no_store,
                      assert_redirect_to, cache_control, describe, has_link,
                      media_type, query_of)
 from .httpd import (APP_ID, APP_SECRET, CALLBACK_PATH, CRASH_RE, MODULE_SO,
-                    REPO, USER_ID, Httpd, HttpdError, clean_env, configtest,
-                    free_port)
+                    REPO, T_DIR, USER_ID, Httpd, HttpdError, clean_env,
+                    configtest, free_port)
 from .httpdconf import APACHE2, BASE_MODULES, MODULES_DIR, MPMS
 from .loopback import LoopbackServer, read_head
 
 __all__ = [
     "APACHE2", "APP_ID", "APP_SECRET", "BASE_MODULES", "CALLBACK_PATH",
     "CRASH_RE", "MODULES_DIR", "MODULE_SO", "MPMS", "NAVIGATION_HEADERS",
-    "REPO", "USER_ID", "Browser", "Httpd", "HttpdError", "LoginFlow",
+    "REPO", "T_DIR", "USER_ID", "Browser", "Httpd", "HttpdError", "LoginFlow",
     "LoopbackServer", "assert_module_json", "assert_module_page",
     "assert_no_store", "assert_redirect_to", "cache_control", "clean_env",
     "configtest", "describe", "free_port", "has_link", "media_type",

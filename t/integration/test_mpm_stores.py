@@ -17,7 +17,8 @@ from urllib3.util.retry import Retry
 
 from harness import (BASE_MODULES, CALLBACK_PATH, USER_ID, assert_module_json,
                      describe)
-from test_tokens import needs_crypto, record_fields, session_entries, unseal
+from harness.sealed import (needs_crypto, record_fields, session_entries,
+                            unseal)
 
 START = "/app/env.cgi"
 LONG_AND_PROFILE = {"ThreadsLongLivedToken": "On", "ThreadsProfile": "On"}

@@ -1,7 +1,7 @@
 """The callback endpoint, row by row (contract 4).
 
 Each test runs its own httpd with mod_threads_oauth against the Threads
-stand-in (see conftest.py)."""
+stand-in (see t/conftest.py)."""
 
 import html
 import json
@@ -375,7 +375,7 @@ def test_bad_answer_from_threads_is_502(httpd, browser, standin, case):
     assert_not_logged_in(browser, standin)
 
 
-# Threads unreachable (refused, DNS, resets): t/test_faults.py.
+# Threads unreachable (refused, DNS, resets): test_faults.py.
 
 
 @pytest.mark.parametrize("cert", ["untrusted", "expired", "wrong_host"])

@@ -15,9 +15,9 @@ import pytest
 import requests
 
 import harness
+from harness import T_DIR
 from standin import ThreadsStandin
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 REDIRECT = "http://127.0.0.1:18080/oauth/callback"
 OTHER_REDIRECT = "http://127.0.0.1:18080/other/callback"
 APP_ID = harness.APP_ID
@@ -752,7 +752,7 @@ def test_plain_http_mode():
 # The package run with -m (from t/), and the old script path.
 COMMANDS = {
     "module": [sys.executable, "-m", "standin"],
-    "script": [sys.executable, os.path.join(HERE, "threads_standin.py")],
+    "script": [sys.executable, os.path.join(T_DIR, "threads_standin.py")],
 }
 
 
@@ -764,7 +764,7 @@ def test_command_line(workdir, how):
                          "--tls-dir", tls_dir, "--app-id", APP_ID,
                          "--app-secret", "S", "--redirect-uri", REDIRECT,
                          "--auto-consent"],
-        cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=T_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         base = proc.stdout.readline().strip()
         assert re.fullmatch(r"https://127\.0\.0\.2:\d+", base), (

@@ -2,7 +2,7 @@
 
 `apache2 -t` must refuse every bad directive with a message that names it;
 the accepted forms must take effect. Each test writes its own httpd.conf
-(see conftest.py); a started httpd talks to the Threads stand-in."""
+(see t/conftest.py); a started httpd talks to the Threads stand-in."""
 
 import json
 import os
