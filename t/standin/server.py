@@ -126,6 +126,8 @@ class _Handler(BaseHTTPRequestHandler):
     # -- the request ----------------------------------------------------------
 
     def _serve(self):
+        """Reads and records a request, then sends the endpoint's answer
+        or applies the fault set for it."""
         standin = self.server.standin
         body = self._read_body()
         rec = RecordedRequest(self.command, self.path, self.headers, body,
@@ -143,7 +145,12 @@ class _Handler(BaseHTTPRequestHandler):
                 socket.timeout):
             self.close_connection = True
 
+    # -- writing (also for apply_fault) ------------------------------------
+
     def answer_head(self, answer, length=None, chunked=False):
+        """The status line and headers of answer, as bytes; length: another
+        Content-Length than the body's; chunked: Transfer-Encoding instead.
+        """
         lines = ["HTTP/1.1 %d %s" % (answer.status,
                                       self.responses.get(answer.status,
                                                          ("",))[0])]
@@ -162,11 +169,13 @@ class _Handler(BaseHTTPRequestHandler):
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
     def note_answer(self, rec, answer):
+        """Records answer as what rec got, and logs it."""
         rec.status = answer.status
         rec.response_body = answer.body
         self.log_request(answer.status, len(answer.body))
 
     def send_answer(self, rec, answer):
+        """Sends answer (no body to a HEAD) and records it."""
         self.note_answer(rec, answer)
         data = self.answer_head(answer)
         if self.command != "HEAD":
@@ -193,8 +202,6 @@ class _Handler(BaseHTTPRequestHandler):
                 conn.close()
         except OSError:
             pass
-
-    # -- faults ---------------------------------------------------------------
 
 
 class ThreadsStandin:
