@@ -90,7 +90,7 @@ check-asan: $(ASAN_SO) browser-deps
 	$(ASAN_RUN) ASAN_OPTIONS=detect_leaks=0 \
 	    $(PYTEST) t/
 	$(ASAN_RUN) ASAN_OPTIONS=detect_leaks=1 \
-	    $(PYTEST) t/test_login_flow.py
+	    $(PYTEST) t/integration/test_3_login.py t/selftest/test_harness.py
 
 # The libFuzzer targets (fuzz/): replay the corpora, then fuzz each target
 # briefly; make fuzz runs longer (FUZZ_SECONDS per target).
@@ -112,7 +112,7 @@ test: deps
 # A soak on loopback: logins, authenticated requests and injected faults for
 # SOAK_SECONDS on each MPM (t/soak.py). Fails on unexplained 5xx, crashes,
 # RSS growth over 20 % after the warm-up, descriptor growth. make test runs
-# a short one (t/test_soak.py).
+# a short one (t/integration/test_soak.py).
 SOAK_SECONDS ?= 120
 soak: deps module
 	$(PYTHON) t/soak.py --seconds $(SOAK_SECONDS) --mpm event
@@ -135,7 +135,7 @@ demo: deps module
 clean:
 	$(MAKE) -f Makefile.apxs clean
 	$(MAKE) -C fuzz clean
-	rm -rf $(BUILD) t/__pycache__
+	rm -rf $(BUILD) t/__pycache__ t/*/__pycache__
 
 .PHONY: all module install deps unit lint integration browser-deps \
         check-valgrind check-asan fuzz-check fuzz soak soak-asan bench \

@@ -30,8 +30,8 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "t"))
 
-import httpd_harness  # noqa: E402
-import threads_standin  # noqa: E402
+import harness  # noqa: E402
+from standin import ThreadsStandin, make_tls_material  # noqa: E402
 
 PAGE = "page.html"
 
@@ -51,8 +51,6 @@ def bench_config(h):
         "    ThreadsUnauthAction pass",
         "    Require all granted",
         "</Location>",
-        # No per-request access log line: it would dominate small files.
-        "CustomLog /dev/null common",
     ])
 
 
@@ -80,27 +78,28 @@ def main():
 
     if not shutil.which("wrk"):
         sys.exit("bench: wrk is not installed (apt-get install wrk)")
-    if not os.path.exists(httpd_harness.MODULE_SO):
+    if not os.path.exists(harness.MODULE_SO):
         sys.exit("bench: build the module first (make)")
 
     work = tempfile.mkdtemp(prefix="tto-bench-", dir="/tmp")
     os.chmod(work, 0o755)
     standin = h = None
     try:
-        tls = threads_standin.make_tls_material(os.path.join(work, "tls"))
-        standin = threads_standin.ThreadsStandin(
-            host="127.0.0.2", tls=tls.server, app_id=httpd_harness.APP_ID,
-            app_secret=httpd_harness.APP_SECRET,
-            user_id=httpd_harness.USER_ID)
+        tls = make_tls_material(os.path.join(work, "tls"))
+        standin = ThreadsStandin(
+            host="127.0.0.2", tls=tls.server, app_id=harness.APP_ID,
+            app_secret=harness.APP_SECRET,
+            user_id=harness.USER_ID)
         standin.start()
-        h = httpd_harness.Httpd(os.path.join(work, "httpd"), standin,
-                                tls.ca_file, name="bench")
+        # No access log: a line per request would dominate small files.
+        h = harness.Httpd(os.path.join(work, "httpd"), standin,
+                          tls.ca_file, name="bench", access_log=False)
         h.extra = bench_config(h)
         h.write_conf()
         standin.register_redirect_uri(h.redirect_uri)
         h.start()
 
-        browser = httpd_harness.Browser(h)
+        browser = harness.Browser(h)
         flow = browser.login("/app/" + PAGE)
         if flow.final.status_code != 200:
             sys.exit("bench: the login failed: %d" % flow.final.status_code)

@@ -15,7 +15,10 @@ cppcheck -q --enable=warning,portability --error-exitcode=1 --std=c11 \
     --inline-suppr -Isrc -It/unit *.c src/*/*.c t/unit/*.c
 
 echo "lint: pyflakes"
-/usr/bin/python3 -m pyflakes t/*.py scripts/*.py
+# Every Python file of the checkout (not the browser driver's node_modules).
+PY_FILES=$(find . -name '*.py' -not -path './.git/*' \
+    -not -path './t/browser/node_modules/*' | sort)
+/usr/bin/python3 -m pyflakes $PY_FILES
 
 echo "lint: layout, log IDs and config merge"
 /usr/bin/python3 scripts/check_structure.py

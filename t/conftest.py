@@ -16,8 +16,10 @@ Function scope:
                    "server", **ThreadsStandin kwargs) -> another started
                    stand-in (stopped after the test)
   httpd_factory    httpd_factory(extra="", mpm=None, directives=None,
-                   location_app=True, start=True, name=None) -> Httpd;
-                   mpm None: the test's @pytest.mark.mpm("worker") or event
+                   location_app=True, start=True, name=None, **conf) ->
+                   Httpd; mpm None: the test's @pytest.mark.mpm("worker")
+                   or event; conf: more keywords of Httpd (modules,
+                   session, mpm_tuning, ...)
   httpd            httpd_factory() with the base configuration
   browser          Browser(httpd)
   browser_factory  browser_factory(httpd=None) -> a new Browser (own cookies)
@@ -40,8 +42,8 @@ import tempfile
 
 import pytest
 
-import httpd_harness
-import threads_standin
+import harness
+from standin import ThreadsStandin, make_tls_material
 
 
 def pytest_configure(config):
@@ -60,15 +62,15 @@ def workdir():
 
 @pytest.fixture(scope="session")
 def tls(workdir):
-    return threads_standin.make_tls_material(os.path.join(workdir, "tls"))
+    return make_tls_material(os.path.join(workdir, "tls"))
 
 
 @pytest.fixture(scope="session")
 def standin_server(tls):
-    s = threads_standin.ThreadsStandin(host="127.0.0.2", tls=tls.server,
-                                       app_id=httpd_harness.APP_ID,
-                                       app_secret=httpd_harness.APP_SECRET,
-                                       user_id=httpd_harness.USER_ID)
+    s = ThreadsStandin(host="127.0.0.2", tls=tls.server,
+                       app_id=harness.APP_ID,
+                       app_secret=harness.APP_SECRET,
+                       user_id=harness.USER_ID)
     s.start()
     yield s
     s.stop()
@@ -87,11 +89,10 @@ def standin_factory(tls, request):
     started = []
 
     def make(cert="server", **kw):
-        kw.setdefault("app_id", httpd_harness.APP_ID)
-        kw.setdefault("app_secret", httpd_harness.APP_SECRET)
-        kw.setdefault("user_id", httpd_harness.USER_ID)
-        s = threads_standin.ThreadsStandin(host="127.0.0.2",
-                                           tls=getattr(tls, cert), **kw)
+        kw.setdefault("app_id", harness.APP_ID)
+        kw.setdefault("app_secret", harness.APP_SECRET)
+        kw.setdefault("user_id", harness.USER_ID)
+        s = ThreadsStandin(host="127.0.0.2", tls=getattr(tls, cert), **kw)
         s.start()
         started.append(s)
         return s
@@ -103,9 +104,9 @@ def standin_factory(tls, request):
 
 @pytest.fixture(scope="session")
 def module_so():
-    path = httpd_harness.MODULE_SO
+    path = harness.MODULE_SO
     if not os.path.exists(path):
-        rel = os.path.relpath(path, httpd_harness.REPO)
+        rel = os.path.relpath(path, harness.REPO)
         pytest.skip("the module is not built: %s does not exist (run make "
                     "at the repository root)"
                     % (path if rel.startswith("..") else rel))
@@ -120,15 +121,15 @@ def httpd_factory(workdir, tls, standin, module_so, request):
     request.node._httpds = made
 
     def make(extra="", mpm=None, directives=None, location_app=True,
-             start=True, name=None):
+             start=True, name=None, **conf):
         if mpm is None:
             marker = request.node.get_closest_marker("mpm")
             mpm = marker.args[0] if marker else "event"
         name = name or "httpd%d" % (len(made) + 1)
-        h = httpd_harness.Httpd(os.path.join(base, name), standin,
-                                tls.ca_file, so_path=module_so, mpm=mpm,
-                                extra=extra, directives=directives,
-                                location_app=location_app, name=name)
+        h = harness.Httpd(os.path.join(base, name), standin, tls.ca_file,
+                          so_path=module_so, mpm=mpm, extra=extra,
+                          directives=directives, location_app=location_app,
+                          name=name, **conf)
         made.append(h)
         if start:
             h.start()
@@ -158,7 +159,7 @@ def browser_factory(request):
     def make(httpd=None):
         if httpd is None:
             httpd = request.getfixturevalue("httpd")
-        b = httpd_harness.Browser(httpd)
+        b = harness.Browser(httpd)
         made.append(b)
         return b
 
@@ -189,8 +190,8 @@ def module_httpd(workdir, tls, standin_server, module_so, request):
     name = request.module.__name__.rsplit(".", 1)[-1].replace("test_", "")
     base = tempfile.mkdtemp(prefix=name, dir=workdir)
     os.chmod(base, 0o755)
-    h = httpd_harness.Httpd(os.path.join(base, name), standin_server,
-                            tls.ca_file, so_path=module_so, name=name)
+    h = harness.Httpd(os.path.join(base, name), standin_server,
+                      tls.ca_file, so_path=module_so, name=name)
     config = getattr(request.module, "shared_config", None)
     if config:
         h.extra = config(h)
@@ -207,7 +208,7 @@ def shared_httpd(module_httpd, standin, request):
     mark = h.error_log_mark()
     yield h
     crashes = [ln for ln in h.error_log_since(mark).splitlines()
-               if httpd_harness.CRASH_RE.search(ln)]
+               if harness.CRASH_RE.search(ln)]
     if crashes:
         pytest.fail("an httpd child crashed:\n" + "\n".join(crashes),
                     pytrace=False)

@@ -57,8 +57,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-import httpd_harness as harness  # noqa: E402
-import threads_standin as standin_mod  # noqa: E402
+import harness  # noqa: E402
+import standin as standin_mod  # noqa: E402
 
 CALLBACK = harness.CALLBACK_PATH
 XHR = {"X-Requested-With": "XMLHttpRequest"}
@@ -142,7 +142,7 @@ def serve_standin(args):
     input closes (the soak that started it is gone)."""
     for name in ("_record", "_take_fault"):
         if not hasattr(standin_mod.ThreadsStandin, name):
-            sys.stderr.write("threads_standin.ThreadsStandin has no %s: the "
+            sys.stderr.write("standin.ThreadsStandin has no %s: the "
                              "soak's fault plan cannot hook in\n" % name)
             return 2
     host, _, port = args.listen.rpartition(":")
@@ -747,11 +747,8 @@ def percentile(values, p):
     return round(values[k], 4)
 
 
-def extra_config(httpd, mpm):
-    lines = list(MPM_CONFIG[mpm])
-    lines += [
-        # The module at info: one line a login, every warning and error.
-        "LogLevel warn threads_oauth:info",
+def extra_config(httpd):
+    lines = [
         # A location that needs more scope than the logins ask for: a
         # script's request there is a step-up 401.
         'Alias /more "%s/app"' % httpd.docroot,
@@ -842,14 +839,14 @@ def main(argv=None):
         return 2
 
     if args.malloc_arena_max:
-        base_env = harness.clean_env
+        base_env = harness.httpd.clean_env
 
         def env_with_arena_max():
             env = base_env()
             env["MALLOC_ARENA_MAX"] = str(args.malloc_arena_max)
             return env
 
-        harness.clean_env = env_with_arena_max
+        harness.httpd.clean_env = env_with_arena_max
     workdir = tempfile.mkdtemp(prefix="tto-soak-", dir="/tmp")
     os.chmod(workdir, 0o755)
     standin = httpd = None
@@ -870,8 +867,12 @@ def main(argv=None):
         httpd = harness.Httpd(
             os.path.join(workdir, "httpd"), standin, tls.ca_file,
             so_path=args.so, mpm=args.mpm, port=port, name="soak",
-            directives={"ThreadsHttpTimeout": str(args.http_timeout)})
-        httpd.extra = extra_config(httpd, args.mpm)
+            directives={"ThreadsHttpTimeout": str(args.http_timeout)},
+            mpm_tuning=MPM_CONFIG[args.mpm],
+            # The module at info: one line a login, every warning and
+            # error.
+            log_level="warn threads_oauth:info")
+        httpd.extra = extra_config(httpd)
         httpd.start()
     except Exception as e:
         sys.stderr.write("soak: could not start: %s\n" % e)

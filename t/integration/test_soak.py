@@ -12,8 +12,9 @@ import sys
 import pytest
 
 import soak
+from harness import T_DIR
 
-SOAK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "soak.py")
+SOAK = os.path.join(T_DIR, "soak.py")
 # Under a sanitizer build (make check-asan) the allocator's quarantine
 # grows with every request: RSS says nothing about leaks there, while
 # crashes and sanitizer reports still fail the soak.

@@ -15,9 +15,10 @@ import pytest
 import requests
 from urllib3.util.retry import Retry
 
-from httpd_harness import (CALLBACK_PATH, MODULES_DIR, USER_ID,
-                           assert_module_json, describe)
-from test_tokens import needs_crypto, record_fields, session_entries, unseal
+from harness import (BASE_MODULES, CALLBACK_PATH, USER_ID, assert_module_json,
+                     describe)
+from harness.sealed import (needs_crypto, record_fields, session_entries,
+                            unseal)
 
 START = "/app/env.cgi"
 LONG_AND_PROFILE = {"ThreadsLongLivedToken": "On", "ThreadsProfile": "On"}
@@ -74,20 +75,15 @@ def retrying(browser):
     return browser
 
 
-EVENT_8_THREADS = """
-StartServers 1
-ServerLimit 1
-ThreadsPerChild 8
-MaxRequestWorkers 8
-MinSpareThreads 1
-MaxSpareThreads 8
-"""
+EVENT_8_THREADS = ["StartServers 1", "ServerLimit 1", "ThreadsPerChild 8",
+                   "MaxRequestWorkers 8", "MinSpareThreads 1",
+                   "MaxSpareThreads 8"]
 
 
 def test_20_concurrent_logins_under_event(httpd_factory, browser_factory,
                                           standin):
     n = 20
-    h = httpd_factory(mpm="event", extra=EVENT_8_THREADS,
+    h = httpd_factory(mpm="event", mpm_tuning=EVENT_8_THREADS,
                       directives={"ThreadsLongLivedToken": "On"})
     browsers = [retrying(browser_factory(h)) for _ in range(n)]
     barrier = threading.Barrier(n, timeout=20)
@@ -129,28 +125,24 @@ DBD_QUERIES = [
                      "expiry < %lld"),
 ]
 
+DBD_MODULES = BASE_MODULES + ("dbd", "session_dbd")
+DBD_STORE = ["SessionDBDCookieName session path=/;HttpOnly;SameSite=Lax"]
 DBD_CONF = """
-LoadModule dbd_module {modules}/mod_dbd.so
-LoadModule session_dbd_module {modules}/mod_session_dbd.so
 DBDriver sqlite3
 DBDParams "{db}"
 {queries}
-<Location />
-    SessionDBDCookieName session path=/;HttpOnly;SameSite=Lax
-</Location>
 """
-
-COOKIE_STORE_RE = re.compile(r"^\s*SessionCookieName .*\n", re.M)
 
 
 def dbd_httpd(httpd_factory, directives=None):
     """An httpd whose sessions live in SQLite through mod_session_dbd
-    (the cookie store of the base configuration taken out). Returns
+    (instead of the cookie store of the base configuration). Returns
     (httpd, database path)."""
     if not os.path.exists(SQLITE_DRIVER):
         pytest.skip("the APR SQLite driver is not installed "
                     "(libaprutil1-dbd-sqlite3)")
-    h = httpd_factory(start=False, directives=directives)
+    h = httpd_factory(start=False, directives=directives,
+                      modules=DBD_MODULES, session=DBD_STORE)
     db_dir = os.path.join(h.dir, "db")
     os.makedirs(db_dir, exist_ok=True)
     db = os.path.join(db_dir, "sessions.db")
@@ -164,13 +156,7 @@ def dbd_httpd(httpd_factory, directives=None):
             os.chown(path, www.pw_uid, www.pw_gid)
     queries = "\n".join('DBDPrepareSQL "%s" %s' % (sql, label)
                         for label, sql in DBD_QUERIES)
-    h.extra = DBD_CONF.format(modules=MODULES_DIR, db=db, queries=queries)
-    base_text = h.config_text
-
-    def config_text():
-        return COOKIE_STORE_RE.sub("", base_text())
-
-    h.config_text = config_text
+    h.extra = DBD_CONF.format(db=db, queries=queries)
     h.start()
     assert "SessionCookieName" not in open(h.conf_path).read()
     return h, db
@@ -218,7 +204,6 @@ def test_session_dbd_store(httpd_factory, browser_factory, standin):
 # ---------------------------------------------------------------------------
 
 SESSION_CRYPTO = """
-LoadModule session_crypto_module {modules}/mod_session_crypto.so
 SessionCryptoDriver openssl
 <Location />
     SessionCryptoPassphrase "a passphrase for the tests"
@@ -227,7 +212,8 @@ SessionCryptoDriver openssl
 
 
 def test_session_crypto(httpd_factory, browser_factory, standin):
-    h = httpd_factory(extra=SESSION_CRYPTO.format(modules=MODULES_DIR),
+    h = httpd_factory(extra=SESSION_CRYPTO,
+                      modules=BASE_MODULES + ("session_crypto",),
                       directives=LONG_AND_PROFILE)
     b = browser_factory(h)
     b.login(START)

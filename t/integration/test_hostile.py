@@ -22,9 +22,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from httpd_harness import (CALLBACK_PATH, MODULES_DIR, USER_ID,
-                           assert_module_json, assert_module_page,
-                           assert_redirect_to, describe, has_link)
+from harness import (BASE_MODULES, CALLBACK_PATH, USER_ID, assert_module_json,
+                     assert_module_page, assert_redirect_to, describe,
+                     has_link)
 
 START = "/app/env.cgi?from=hostile"
 TOKEN_ENTRY = "threads.token"
@@ -89,14 +89,15 @@ def recorder():
     r.stop()
 
 
+WITH_PROXY = BASE_MODULES + ("proxy", "proxy_http")
+
+
 def hostile_config(h, backend_port):
     """The same CGI under every ThreadsPassAs, the recording backend
     behind a proxy under every ThreadsPassAs, and optional login (pass)
     for both."""
     d = h.docroot
     lines = [
-        "LoadModule proxy_module %s/mod_proxy.so" % MODULES_DIR,
-        "LoadModule proxy_http_module %s/mod_proxy_http.so" % MODULES_DIR,
         'Alias /opt "%s/app"' % d,
         "<Location /opt>",
         "    AuthType Threads",
@@ -132,7 +133,7 @@ def hostile_config(h, backend_port):
 @pytest.fixture
 def hostile(httpd_factory, recorder):
     """An httpd with hostile_config()."""
-    h = httpd_factory(start=False)
+    h = httpd_factory(start=False, modules=WITH_PROXY)
     h.extra = hostile_config(h, recorder.port)
     return h.start()
 
@@ -512,7 +513,8 @@ def test_crlf_in_error_description_and_reason(hostile, browser_factory,
 ], ids=["name-crlf", "name-lf", "name-cr", "username-crlf"])
 def test_crlf_in_the_profile_never_reaches_the_backend(
         httpd_factory, browser_factory, standin, recorder, field, value):
-    h = httpd_factory(start=False, directives={"ThreadsProfile": "On"})
+    h = httpd_factory(start=False, modules=WITH_PROXY,
+                      directives={"ThreadsProfile": "On"})
     h.extra = hostile_config(h, recorder.port)
     h.start()
     setattr(standin, field, value)

@@ -1,7 +1,7 @@
 """The callback endpoint, row by row (contract 4).
 
 Each test runs its own httpd with mod_threads_oauth against the Threads
-stand-in (see conftest.py)."""
+stand-in (see t/conftest.py)."""
 
 import html
 import json
@@ -12,10 +12,9 @@ import urllib.parse
 import pytest
 import requests
 
-from httpd_harness import (CALLBACK_PATH, USER_ID, assert_module_json,
-                           assert_module_page, assert_no_store,
-                           assert_redirect_to, describe, has_link,
-                           query_of)
+from harness import (CALLBACK_PATH, USER_ID, assert_module_json,
+                     assert_module_page, assert_no_store, assert_redirect_to,
+                     describe, has_link, query_of)
 
 START = "/app/env.cgi?from=callback"
 
@@ -376,7 +375,7 @@ def test_bad_answer_from_threads_is_502(httpd, browser, standin, case):
     assert_not_logged_in(browser, standin)
 
 
-# Threads unreachable (refused, DNS, resets): t/test_faults.py.
+# Threads unreachable (refused, DNS, resets): test_faults.py.
 
 
 @pytest.mark.parametrize("cert", ["untrusted", "expired", "wrong_host"])

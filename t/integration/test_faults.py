@@ -13,7 +13,7 @@ every fault kind of the stand-in: the login still succeeds with what it
 has (the 1-hour token, no profile) and a warning is logged.
 
 Cases another file already covers the same way are left out here (see
-test_callback.py, test_tokens.py and test_transport.py: OAuthException,
+test_4_callback.py, test_7_tokens.py and test_transport.py: OAuthException,
 garbage, no token, 500/502/503 pages, 302 and 307, a body over 1 MiB,
 user_id float/negative/0/40 digits, access_token empty/5000 bytes/CR LF/
 \\u0001/DEL/NUL, TLS failures).
@@ -30,10 +30,9 @@ import urllib.parse
 
 import pytest
 
-from httpd_harness import (APACHE2, CALLBACK_PATH, USER_ID, LoopbackServer,
-                           read_head,
-                           assert_module_json, assert_module_page, clean_env,
-                           describe, free_port)
+from harness import (APACHE2, CALLBACK_PATH, USER_ID, LoopbackServer,
+                     read_head, assert_module_json, assert_module_page,
+                     clean_env, describe, free_port)
 
 START = "/app/env.cgi?from=faults"
 TOKEN_ENTRY = "threads.token"

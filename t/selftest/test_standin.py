@@ -14,13 +14,14 @@ import urllib.parse
 import pytest
 import requests
 
-import httpd_harness
-import threads_standin
+import harness
+from harness import T_DIR
+from standin import ThreadsStandin
 
 REDIRECT = "http://127.0.0.1:18080/oauth/callback"
 OTHER_REDIRECT = "http://127.0.0.1:18080/other/callback"
-APP_ID = httpd_harness.APP_ID
-SECRET = httpd_harness.APP_SECRET
+APP_ID = harness.APP_ID
+SECRET = harness.APP_SECRET
 
 
 @pytest.fixture
@@ -737,7 +738,7 @@ def test_bad_certificates_fail_verification(standin_factory, tls, cert,
 
 
 def test_plain_http_mode():
-    s = threads_standin.ThreadsStandin(host="127.0.0.2", tls=None)
+    s = ThreadsStandin(host="127.0.0.2", tls=None)
     with s:
         assert s.base_url.startswith("http://127.0.0.2:")
         r = requests.get(s.base_url + "/v1.0/me")
@@ -748,13 +749,22 @@ def test_plain_http_mode():
 # Command line
 # ---------------------------------------------------------------------------
 
-def test_command_line(workdir):
-    tls_dir = os.path.join(workdir, "cli-tls")
+# The package run with -m (from t/), and the old script path.
+COMMANDS = {
+    "module": [sys.executable, "-m", "standin"],
+    "script": [sys.executable, os.path.join(T_DIR, "threads_standin.py")],
+}
+
+
+@pytest.mark.parametrize("how", sorted(COMMANDS))
+def test_command_line(workdir, how):
+    tls_dir = os.path.join(workdir, "cli-tls-" + how)
     proc = subprocess.Popen(
-        [sys.executable, threads_standin.__file__, "--listen", "127.0.0.2:0",
-         "--tls-dir", tls_dir, "--app-id", APP_ID, "--app-secret", "S",
-         "--redirect-uri", REDIRECT, "--auto-consent"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        COMMANDS[how] + ["--listen", "127.0.0.2:0",
+                         "--tls-dir", tls_dir, "--app-id", APP_ID,
+                         "--app-secret", "S", "--redirect-uri", REDIRECT,
+                         "--auto-consent"],
+        cwd=T_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         base = proc.stdout.readline().strip()
         assert re.fullmatch(r"https://127\.0\.0\.2:\d+", base), (

@@ -15,10 +15,10 @@ import time
 
 import pytest
 
-import httpd_harness
-from httpd_harness import (APP_ID, CALLBACK_PATH, USER_ID, LoopbackServer,
-                           read_head, assert_module_json,
-                           assert_module_page, describe, free_port)
+import harness
+from harness import (APP_ID, CALLBACK_PATH, USER_ID, LoopbackServer, read_head,
+                     assert_module_json, assert_module_page, describe,
+                     free_port)
 
 START = "/app/env.cgi"
 MODULE_ENDPOINTS = ("token", "exchange", "refresh", "me")
@@ -265,14 +265,14 @@ def test_dead_outgoing_proxy_is_502(httpd_factory, browser_factory, standin):
 
 def httpd_environment(monkeypatch, variables):
     """Makes the next httpd start with these environment variables too."""
-    clean_env = httpd_harness.clean_env
+    clean_env = harness.clean_env
 
     def env_with_variables():
         env = clean_env()
         env.update(variables)
         return env
 
-    monkeypatch.setattr(httpd_harness, "clean_env", env_with_variables)
+    monkeypatch.setattr(harness.httpd, "clean_env", env_with_variables)
 
 
 def assert_environment(h, name, value):

@@ -2,7 +2,7 @@
 
 `apache2 -t` must refuse every bad directive with a message that names it;
 the accepted forms must take effect. Each test writes its own httpd.conf
-(see conftest.py); a started httpd talks to the Threads stand-in."""
+(see t/conftest.py); a started httpd talks to the Threads stand-in."""
 
 import json
 import os
@@ -12,9 +12,8 @@ import tempfile
 
 import pytest
 
-from httpd_harness import (APACHE2, APP_ID, APP_SECRET, USER_ID,
-                           assert_module_json, clean_env, describe,
-                           query_of)
+from harness import (APACHE2, APP_ID, APP_SECRET, BASE_MODULES, USER_ID,
+                     assert_module_json, clean_env, describe, query_of)
 
 # The three directives every server that uses the module needs.
 REQUIRED = ("ThreadsAppId", "ThreadsAppSecret", "ThreadsRedirectUri")
@@ -68,20 +67,16 @@ def write_file(directory, name, text):
 # 1. Loading: mod_session is required
 # ---------------------------------------------------------------------------
 
-def without_mod_session(text):
-    """httpd.conf text without mod_session, its stores and directives."""
-    drop = re.compile(r"^\s*(LoadModule\s+session_\w+|Session\w*\s)", re.I)
-    return "\n".join(ln for ln in text.splitlines() if not drop.match(ln))
+# The base modules without mod_session and its stores.
+WITHOUT_MOD_SESSION = [m for m in BASE_MODULES if not m.startswith("session")]
 
 
 def test_without_mod_session_httpd_refuses_to_start(httpd_factory):
-    h = httpd_factory(start=False)
-    text = without_mod_session(h.config_text())
+    h = httpd_factory(start=False, modules=WITHOUT_MOD_SESSION, session=None)
+    text = h.config_text()
     assert "session_module" not in text
     assert "threads_oauth_module" in text
-    conf = os.path.join(h.dir, "nosession.conf")
-    with open(conf, "w") as f:
-        f.write(text)
+    conf = h.write_conf()
     proc = subprocess.run([APACHE2, "-t", "-f", conf],
                           stdin=subprocess.DEVNULL, capture_output=True,
                           text=True, env=clean_env(), timeout=30)

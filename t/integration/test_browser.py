@@ -20,10 +20,9 @@ import tempfile
 
 import pytest
 
-from httpd_harness import CALLBACK_PATH, USER_ID
+from harness import CALLBACK_PATH, T_DIR, USER_ID
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-FLOW_JS = os.path.join(HERE, "browser", "flow.js")
+FLOW_JS = os.path.join(T_DIR, "browser", "flow.js")
 CHROMIUM = "/usr/bin/chromium"
 NODE = shutil.which("node")
 
@@ -53,7 +52,7 @@ class FlowDriver:
     context (no cookies) for every flow."""
 
     def __init__(self):
-        if not os.path.isdir(os.path.join(HERE, "browser", "node_modules",
+        if not os.path.isdir(os.path.join(T_DIR, "browser", "node_modules",
                                           "playwright-core")):
             pytest.fail("playwright-core is not installed: run `npm ci` in "
                         "t/browser", pytrace=False)

@@ -2,117 +2,28 @@
 the code exchange may answer (contract 4 and 7).
 
 Refresh needs a token at least 24 hours old. The tests forge one: the
-module's session value is opened and sealed again here with the module's
-own scheme (HKDF-SHA256 of the app secret, AES-256-GCM, see threads_seal.c
-and threads_record.c), and the stand-in's clock is moved on so that it too
-sees the token as old. The sealer is first checked against a cookie the
+module's session value is opened and sealed again with the module's own
+scheme (harness/sealed.py: HKDF-SHA256 of the app secret, AES-256-GCM, see
+threads_seal.c and threads_record.c), and the stand-in's clock is moved on
+so that it too sees the token as old. The sealer is first checked against a cookie the
 module wrote.
 """
 
-import base64
 import json
-import os
 import time
-import urllib.parse
 
 import pytest
 
-from httpd_harness import (APP_SECRET, CALLBACK_PATH, USER_ID,
-                           assert_module_json, assert_module_page, describe)
-
-try:
-    from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-except ImportError:  # pragma: no cover - Debian: python3-cryptography
-    AESGCM = None
-
-needs_crypto = pytest.mark.skipif(
-    AESGCM is None, reason="python3-cryptography is not installed")
+from harness import (APP_SECRET, CALLBACK_PATH, USER_ID, assert_module_json,
+                     assert_module_page, describe)
+from harness.sealed import (TOKEN_ENTRY, InvalidTag, forge_token, needs_crypto,
+                            record_text, seal, session_entries, session_text,
+                            token_record, unseal)
 
 START = "/app/env.cgi"
 LONG_EXPIRES_IN = 5183944
 DAY = 86400
 LONG_LIVED = {"ThreadsLongLivedToken": "On"}
-TOKEN_ENTRY = "threads.token"
-
-
-# ---------------------------------------------------------------------------
-# The module's sealed session values
-# ---------------------------------------------------------------------------
-
-def session_key(secret=APP_SECRET):
-    """The sealing key the module derives from the app secret."""
-    return HKDF(algorithm=hashes.SHA256(), length=32,
-                salt=b"mod_threads_oauth",
-                info=b"session seal v1").derive(secret.encode())
-
-
-def _b64url_decode(text):
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def seal(label, plaintext, secret=APP_SECRET):
-    """base64url(0x01 || nonce || ciphertext || tag), label as AAD."""
-    nonce = os.urandom(12)
-    ct = AESGCM(session_key(secret)).encrypt(nonce, plaintext.encode(),
-                                             label.encode())
-    return base64.urlsafe_b64encode(b"\x01" + nonce + ct).rstrip(
-        b"=").decode()
-
-
-def unseal(label, sealed, secret=APP_SECRET):
-    raw = _b64url_decode(sealed)
-    assert raw[0] == 1, "unknown seal version %r" % raw[0]
-    return AESGCM(session_key(secret)).decrypt(
-        raw[1:13], raw[13:], label.encode()).decode()
-
-
-def session_entries(cookie_value):
-    """mod_session's encoded session (a=b&c=d, URL-encoded): a dict."""
-    assert cookie_value, "no session cookie"
-    return dict(urllib.parse.parse_qsl(cookie_value, keep_blank_values=True))
-
-
-def session_text(entries):
-    return urllib.parse.urlencode(entries)
-
-
-def record_fields(plain):
-    """The token record (v=1&t=…&u=…): a dict."""
-    return dict(urllib.parse.parse_qsl(plain, keep_blank_values=True))
-
-
-def record_text(fields):
-    order = ["v", "t", "u", "e", "i", "l", "k", "s", "n", "m", "r"]
-    keys = [k for k in order if k in fields] + sorted(
-        k for k in fields if k not in order)
-    return "&".join("%s=%s" % (k, urllib.parse.quote(fields[k], safe=""))
-                    for k in keys)
-
-
-def token_record(browser):
-    """The opened token record of browser's session cookie."""
-    entries = session_entries(browser.cookie())
-    assert TOKEN_ENTRY in entries, "no token in the session: %r" % entries
-    return record_fields(unseal(TOKEN_ENTRY, entries[TOKEN_ENTRY]))
-
-
-def forge_token(browser, **fields):
-    """Replaces fields of the token record in browser's cookie (None
-    removes a field) and seals it again as the module would."""
-    entries = session_entries(browser.cookie())
-    rec = record_fields(unseal(TOKEN_ENTRY, entries[TOKEN_ENTRY]))
-    for k, v in fields.items():
-        if v is None:
-            rec.pop(k, None)
-        else:
-            rec[k] = str(v)
-    entries[TOKEN_ENTRY] = seal(TOKEN_ENTRY, record_text(rec))
-    browser.clear_cookies()
-    browser.set_cookie(session_text(entries))
-    return rec
 
 
 # ---------------------------------------------------------------------------

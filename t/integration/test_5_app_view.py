@@ -16,9 +16,8 @@ import uuid
 
 import pytest
 
-from httpd_harness import (CALLBACK_PATH, USER_ID, assert_module_json,
-                           assert_no_store, assert_redirect_to, describe,
-                           query_of)
+from harness import (CALLBACK_PATH, USER_ID, assert_module_json,
+                     assert_no_store, assert_redirect_to, describe, query_of)
 
 TEST_ID = "X-Test-Id"
 FORGED = {

@@ -14,8 +14,8 @@ import urllib.parse
 
 import pytest
 
-from httpd_harness import (APP_SECRET, CALLBACK_PATH, USER_ID,
-                           assert_module_json, assert_redirect_to, describe)
+from harness import (APP_SECRET, CALLBACK_PATH, USER_ID, assert_module_json,
+                     assert_redirect_to, describe)
 
 B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 COOKIE_LIMIT = 4096

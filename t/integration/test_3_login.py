@@ -1,7 +1,7 @@
 """Starting a login and what the application sees after it (contract 3, 5).
 
 Each test runs its own httpd with mod_threads_oauth against the Threads
-stand-in (see conftest.py)."""
+stand-in (see t/conftest.py)."""
 
 import json
 import re
@@ -10,9 +10,9 @@ import urllib.parse
 
 import pytest
 
-from httpd_harness import (APP_ID, APP_SECRET, CALLBACK_PATH, USER_ID,
-                           assert_module_json, assert_no_store,
-                           assert_redirect_to, describe, query_of)
+from harness import (APP_ID, APP_SECRET, CALLBACK_PATH, USER_ID,
+                     assert_module_json, assert_no_store, assert_redirect_to,
+                     describe, query_of)
 
 STATE_RE = re.compile(r"[A-Za-z0-9_-]{22,}")  # 22 base64url chars: 132 bits
 AUTHORIZE_PARAMS = ["client_id", "redirect_uri", "response_type", "scope",
@@ -331,19 +331,3 @@ def test_original_url_just_under_the_limit_is_kept(httpd, browser, standin):
     path += "b" * (2000 - len(path))
     flow = browser.login(path)
     assert_redirect_to(flow.callback, httpd, path)
-
-
-# ---------------------------------------------------------------------------
-# The harness's configuration
-# ---------------------------------------------------------------------------
-
-def test_base_configuration_passes_configtest(configtest):
-    rc, out = configtest()
-    assert rc == 0, out
-    assert "Syntax OK" in out
-
-
-def test_configtest_reports_a_bad_directive(configtest):
-    rc, out = configtest(directives={"ThreadsAppId": "99x"})
-    assert rc != 0
-    assert "ThreadsAppId" in out

@@ -15,10 +15,9 @@ import urllib.parse
 
 import pytest
 
-from httpd_harness import (APP_SECRET, CALLBACK_PATH, USER_ID,
-                           assert_module_json, assert_module_page,
-                           assert_no_store, assert_redirect_to,
-                           cache_control, describe, media_type)
+from harness import (APP_SECRET, CALLBACK_PATH, USER_ID, assert_module_json,
+                     assert_module_page, assert_no_store, assert_redirect_to,
+                     cache_control, describe, media_type)
 
 HTTP_TIMEOUT = 1  # ThreadsHttpTimeout of the server
 

@@ -1,0 +1,78 @@
+"""Assertions the tests share about the module's answers: no-store,
+its HTML pages and JSON answers, local redirects, query strings."""
+
+import json
+import re
+import urllib.parse
+
+
+def describe(resp):
+    """A short text of a response for assertion messages."""
+    if resp is None:
+        return "no response"
+    body = resp.text if len(resp.content) < 2000 else resp.text[:2000] + "..."
+    return "%s %s -> %d\n%s\n%s" % (
+        resp.request.method, resp.url, resp.status_code,
+        "\n".join("%s: %s" % kv for kv in resp.headers.items()), body)
+
+
+def query_of(url):
+    """The query of url as name -> list of values (blank values kept)."""
+    return urllib.parse.parse_qs(urllib.parse.urlsplit(url).query,
+                                 keep_blank_values=True)
+
+
+def cache_control(resp):
+    """The Cache-Control directives of resp, lower case."""
+    value = resp.headers.get("Cache-Control", "")
+    return {d.strip().split("=")[0].lower() for d in value.split(",")
+            if d.strip()}
+
+
+def assert_no_store(resp):
+    assert "no-store" in cache_control(resp), (
+        "Cache-Control lacks no-store:\n" + describe(resp))
+
+
+def media_type(resp):
+    """Content-Type normalised: lower case, "; " between parameters."""
+    ctype = resp.headers.get("Content-Type", "")
+    return "; ".join(p.strip() for p in ctype.lower().split(";"))
+
+
+def assert_module_page(resp, status):
+    """A page the module wrote: status, text/html; charset=utf-8, no-store.
+    Returns the body text."""
+    assert resp.status_code == status, (
+        "expected %d:\n%s" % (status, describe(resp)))
+    assert media_type(resp) == "text/html; charset=utf-8", describe(resp)
+    assert_no_store(resp)
+    return resp.text
+
+
+def assert_module_json(resp, status):
+    """A JSON answer of the module: status, application/json, no-store.
+    Returns the parsed body (integers kept as digit strings)."""
+    assert resp.status_code == status, (
+        "expected %d:\n%s" % (status, describe(resp)))
+    assert media_type(resp).split(";")[0] == "application/json", (
+        describe(resp))
+    assert_no_store(resp)
+    return json.loads(resp.text, parse_int=str)
+
+
+def assert_redirect_to(resp, httpd, path):
+    """resp is a 302 to the local path on httpd (relative, or absolute on
+    httpd's own origin)."""
+    assert resp.status_code == 302, describe(resp)
+    loc = resp.headers.get("Location", "")
+    local = loc.startswith("/") and not loc.startswith("//")
+    assert local or loc.startswith(httpd.base_url + "/"), (
+        "not a local redirect: " + loc)
+    target = urllib.parse.urljoin(httpd.base_url + "/", loc)
+    assert target == httpd.url(path), describe(resp)
+
+
+def has_link(page):
+    """1 when the HTML page holds a link (<a href="...">)."""
+    return re.search(r'<a\s[^>]*href="[^"]+"', page) is not None

@@ -1,0 +1,110 @@
+"""The module's sealed session values, as tests open and forge them.
+
+The module keeps its values in mod_session's session (a=b&c=d,
+URL-encoded), each sealed as base64url(0x01 || nonce || AES-256-GCM
+ciphertext || tag) with the entry's name as AAD, under a key derived with
+HKDF-SHA256 (see threads_seal.c and threads_record.c). These helpers do
+the same, so a test can read what the module stored and write a record the
+module will accept (a token older than it is, say).
+"""
+
+import base64
+import os
+import urllib.parse
+
+import pytest
+
+from .httpd import APP_SECRET
+
+try:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+except ImportError:  # pragma: no cover - Debian: python3-cryptography
+    AESGCM = InvalidTag = None
+
+# Tests that open or seal values need python3-cryptography.
+needs_crypto = pytest.mark.skipif(
+    AESGCM is None, reason="python3-cryptography is not installed")
+
+TOKEN_ENTRY = "threads.token"
+
+__all__ = [
+    "TOKEN_ENTRY", "InvalidTag", "forge_token", "needs_crypto",
+    "record_fields", "record_text", "seal", "session_entries",
+    "session_key", "session_text", "token_record", "unseal",
+]
+
+
+def session_key(secret=APP_SECRET):
+    """The sealing key the module derives from the app secret."""
+    return HKDF(algorithm=hashes.SHA256(), length=32,
+                salt=b"mod_threads_oauth",
+                info=b"session seal v1").derive(secret.encode())
+
+
+def _b64url_decode(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def seal(label, plaintext, secret=APP_SECRET):
+    """base64url(0x01 || nonce || ciphertext || tag), label as AAD."""
+    nonce = os.urandom(12)
+    ct = AESGCM(session_key(secret)).encrypt(nonce, plaintext.encode(),
+                                             label.encode())
+    return base64.urlsafe_b64encode(b"\x01" + nonce + ct).rstrip(
+        b"=").decode()
+
+
+def unseal(label, sealed, secret=APP_SECRET):
+    raw = _b64url_decode(sealed)
+    assert raw[0] == 1, "unknown seal version %r" % raw[0]
+    return AESGCM(session_key(secret)).decrypt(
+        raw[1:13], raw[13:], label.encode()).decode()
+
+
+def session_entries(cookie_value):
+    """mod_session's encoded session (a=b&c=d, URL-encoded): a dict."""
+    assert cookie_value, "no session cookie"
+    return dict(urllib.parse.parse_qsl(cookie_value, keep_blank_values=True))
+
+
+def session_text(entries):
+    return urllib.parse.urlencode(entries)
+
+
+def record_fields(plain):
+    """The token record (v=1&t=…&u=…): a dict."""
+    return dict(urllib.parse.parse_qsl(plain, keep_blank_values=True))
+
+
+def record_text(fields):
+    order = ["v", "t", "u", "e", "i", "l", "k", "s", "n", "m", "r"]
+    keys = [k for k in order if k in fields] + sorted(
+        k for k in fields if k not in order)
+    return "&".join("%s=%s" % (k, urllib.parse.quote(fields[k], safe=""))
+                    for k in keys)
+
+
+def token_record(browser):
+    """The opened token record of browser's session cookie."""
+    entries = session_entries(browser.cookie())
+    assert TOKEN_ENTRY in entries, "no token in the session: %r" % entries
+    return record_fields(unseal(TOKEN_ENTRY, entries[TOKEN_ENTRY]))
+
+
+def forge_token(browser, **fields):
+    """Replaces fields of the token record in browser's cookie (None
+    removes a field) and seals it again as the module would."""
+    entries = session_entries(browser.cookie())
+    rec = record_fields(unseal(TOKEN_ENTRY, entries[TOKEN_ENTRY]))
+    for k, v in fields.items():
+        if v is None:
+            rec.pop(k, None)
+        else:
+            rec[k] = str(v)
+    entries[TOKEN_ENTRY] = seal(TOKEN_ENTRY, record_text(rec))
+    browser.clear_cookies()
+    browser.set_cookie(session_text(entries))
+    return rec
