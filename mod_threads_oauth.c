@@ -15,6 +15,8 @@
 #include "httpd/request.h"
 #include "httpd/session.h"
 
+#include "http_core.h"
+
 #include "core/http.h"
 
 /* check_config: mod_session must be there before anything else is
@@ -33,6 +35,35 @@ static int threads_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return threads_config_check(pconf, plog, ptemp, s);
 }
 
+/* 1 in the first pass over the configuration of a start, which httpd
+ * makes only to check it: nothing is served from it, so the module makes
+ * no keys and logs no notices there. */
+static int threads_is_preflight(void)
+{
+    return ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG;
+}
+
+/* The key material for servers without ThreadsSessionKey, made (or read)
+ * only when one of the configured servers needs it. NULL when none does. */
+static const char *threads_generated_key(apr_pool_t *pconf, apr_pool_t *ptemp,
+                                         server_rec *main_server, int *failed)
+{
+    server_rec *s;
+    const char *key;
+
+    *failed = 0;
+    for (s = main_server; s; s = s->next) {
+        const threads_server_conf_t *sc = threads_config_server(s);
+
+        if (threads_config_complete(sc) && !sc->session_key) {
+            key = threads_keys_generated(pconf, ptemp, main_server);
+            *failed = key == NULL;
+            return key;
+        }
+    }
+    return NULL;
+}
+
 /* The one-time setup of every server: keys, HTTP options, default scope,
  * log caps. post_config runs single-threaded in the parent, before any
  * request. */
@@ -40,11 +71,19 @@ static int threads_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                apr_pool_t *ptemp, server_rec *s)
 {
     apr_status_t rv = threads_http_global_init(pconf);
+    const char *generated = NULL;
+    int failed = 0;
 
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
                      THREADS_LOGNO(00001) "cannot initialise libcurl");
         return !OK;
+    }
+    if (!threads_is_preflight()) {
+        generated = threads_generated_key(pconf, ptemp, s, &failed);
+        if (failed) {
+            return !OK;
+        }
     }
     for (; s; s = s->next) {
         threads_server_conf_t *sc = threads_config_server(s);
@@ -58,11 +97,11 @@ static int threads_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         sc->http_options.proxy = sc->proxy;
         sc->http_options.user_agent = "mod_threads_oauth/" THREADS_VERSION;
         sc->nkeys = 0;
-        if (!threads_config_complete(sc)) {
+        if (!threads_config_complete(sc) || threads_is_preflight()) {
             continue;
         }
         threads_logcap_server(pconf, s);
-        if (threads_keys_setup(pconf, s) != APR_SUCCESS) {
+        if (threads_keys_setup(pconf, s, generated) != APR_SUCCESS) {
             return !OK;
         }
     }

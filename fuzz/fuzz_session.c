@@ -28,20 +28,22 @@
 #define KEY_SECRET   "fuzz session key"
 #define OLD_SECRET   "an older session key"
 #define OTHER_SECRET "another session key"
+/* The app every key is bound to (ThreadsAppId). */
+#define APP_ID "990602627938098"
 
 /* The two values sealed under KEY_SECRET that open (corpus files
  * sealed-token and sealed-pending). Any other input must not open. */
 static const char known_sealed_token[] =
-    "ASeyB50ht4GeDWwRygiYKji5s9qVctnslCw1G5vloQ4b-Oad1p0fXVY_KeqETVzt"
-    "cKrilxNzIqhp1vU75c2SiRcq8cMiKqtIH3qEzGHZYtTh66NNT_jWrHb2HQl2sSTr"
-    "PD_-pyIikwd6KAURuxGwrjERthTRdtiujT74j7u73V58zKoIwSl40naRIMME39Wd"
-    "GbWLCxjMhYSAywtA4O9BO6epsmIk6tTgjNyLnku49xxzSsTN7Heh-Xpl25zfemCO"
-    "r_JY6WKouE5E-TxW3Z_KWTZiksj6iDY";
+    "ASeyB50ht4GeDWwRyo5POQqHEiK48EBTZdPbdoDEJSSCew7sZCaMqfcQiankE8CN"
+    "w5yxxi064mW-_j9zPgSIFYzEvWS0Bq8dsd5X4xU6eN7aDG1wKUjId1ryJgTdgzzZ"
+    "YVwP9RvZtIxhQYNbp3YF5uRB8x4JH8idysPiYyKlLlbh1IN-Tlhpiai8n672yUrU"
+    "Y9qzGuqeXzOD9TOKr60res4bTVFIZJDMTRegRHl4tPMzg1WloOWZB3tDo75mjFsk"
+    "CBcNI53doHiX71iLBg5ySnd_D66o-Gs";
 static const char known_sealed_pending[] =
-    "AZovU57bh_ecIv3nybfiyA0TI5_aahUUhVNyskWIxT73lJ1PUQn1QzNWMpX8pL9E"
-    "z4-gP8R32Z_BrMk8y51hcWe2omNiPft83q3SKwp5wDdZhWzc4OE0tA-C4r0L7PtP"
-    "Jrr71SiSvyzStQZVLFy1i3_nBZqGOwboWjZDlrxBnSgEVII0sG4bOZ4_4OCqFqoS"
-    "6Xg9HSmlTmkafvbSsy0BeAPmx8B2sNT8tO9rH7bBTcRr39seC_r5zljy24j7pnGH";
+    "AZovU57bh_ecIv3nyRJP532KgzoAf9cZuiBES8Q4O2ILK74MTEzC2QLhVfJD0aNw"
+    "LLZTVO6wekkRIXEt1HQ9NyQ7j1VQVtd_Wru95fkeJu9JVMHRCGOijmmVyOp_zWDD"
+    "CnhYPpYKei1O_A_OjPrRWiqJso0919Z7lWlhkFhfIMncWemCLzp9dvJ4pSqKsXLd"
+    "pkaq8d_1_pWwohHExUNf_leVaE2jV40n1J-o-1wLZn5NUX8Noi3BQCfylajRyLbP";
 
 /* Seconds a login may take in the prune checks (ThreadsStateTimeout). */
 #define TIMEOUT 600
@@ -390,12 +392,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     threads_token_t t;
 
     if (!have_keys) {
-        FUZZ_CHECK(threads_key_derive(KEY_SECRET, strlen(KEY_SECRET), &key) ==
-                           APR_SUCCESS &&
+        FUZZ_CHECK(threads_key_derive(KEY_SECRET, strlen(KEY_SECRET), APP_ID,
+                                      &key) == APR_SUCCESS &&
                        threads_key_derive(OLD_SECRET, strlen(OLD_SECRET),
-                                          &old_key) == APR_SUCCESS &&
+                                          APP_ID, &old_key) == APR_SUCCESS &&
                        threads_key_derive(OTHER_SECRET, strlen(OTHER_SECRET),
-                                          &other_key) == APR_SUCCESS,
+                                          APP_ID, &other_key) == APR_SUCCESS,
                    "key derivation failed");
         have_keys = 1;
     }

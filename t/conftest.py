@@ -60,6 +60,14 @@ def workdir():
         shutil.rmtree(d, ignore_errors=True)
 
 
+@pytest.fixture
+def filedir(workdir):
+    """A directory httpd (root at start-up) can read files from."""
+    d = tempfile.mkdtemp(prefix="cfg", dir=workdir)
+    os.chmod(d, 0o755)
+    return d
+
+
 @pytest.fixture(scope="session")
 def tls(workdir):
     return make_tls_material(os.path.join(workdir, "tls"))

@@ -26,19 +26,31 @@
 #define THREADS_SEAL_OVERHEAD (1 + THREADS_SEAL_NONCE + THREADS_SEAL_TAG)
 
 static const char threads_hkdf_salt[] = "mod_threads_oauth";
-static const char threads_hkdf_info[] = "session seal v1";
+/* The info of the derivation: this prefix, then the context (the app id),
+ * so a key serves one app only. */
+static const char threads_hkdf_info_prefix[] = "session seal v2 app=";
+/* The longest context taken (an app id is at most 32 digits). */
+#define THREADS_KEY_CONTEXT_MAX 64
 
 /* Derives the sealing key from the configured secret with HKDF-SHA256. */
 apr_status_t threads_key_derive(const char *secret, apr_size_t len,
-                                threads_key_t *key)
+                                const char *context, threads_key_t *key)
 {
     EVP_KDF *kdf;
     EVP_KDF_CTX *kctx = NULL;
     OSSL_PARAM params[5];
+    char info[sizeof(threads_hkdf_info_prefix) + THREADS_KEY_CONTEXT_MAX];
+    apr_size_t prefix_len = sizeof(threads_hkdf_info_prefix) - 1;
+    apr_size_t context_len = context != NULL ? strlen(context) : 0;
     apr_status_t rv = APR_EGENERAL;
 
-    if (secret == NULL || len == 0 || key == NULL) {
+    if (secret == NULL || len == 0 || key == NULL ||
+        context_len > THREADS_KEY_CONTEXT_MAX) {
         return APR_EINVAL;
+    }
+    memcpy(info, threads_hkdf_info_prefix, prefix_len);
+    if (context_len > 0) {
+        memcpy(info + prefix_len, context, context_len);
     }
     kdf = EVP_KDF_fetch(NULL, OSSL_KDF_NAME_HKDF, NULL);
     if (kdf == NULL) {
@@ -56,9 +68,8 @@ apr_status_t threads_key_derive(const char *secret, apr_size_t len,
     params[2] = OSSL_PARAM_construct_octet_string(
         OSSL_KDF_PARAM_SALT, (void *)threads_hkdf_salt,
         sizeof(threads_hkdf_salt) - 1);
-    params[3] = OSSL_PARAM_construct_octet_string(
-        OSSL_KDF_PARAM_INFO, (void *)threads_hkdf_info,
-        sizeof(threads_hkdf_info) - 1);
+    params[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info,
+                                                  prefix_len + context_len);
     params[4] = OSSL_PARAM_construct_end();
     if (EVP_KDF_derive(kctx, key->bytes, sizeof(key->bytes), params) == 1) {
         rv = APR_SUCCESS;

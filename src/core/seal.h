@@ -13,9 +13,12 @@ typedef struct {
     unsigned char bytes[THREADS_KEY_LEN];
 } threads_key_t;
 
-/* HKDF-SHA256 of the secret (salt and info fixed by the module). */
+/* HKDF-SHA256 of len bytes of secret, bound to context (the app id, at
+ * most 64 bytes; NULL or "" for none): the same secret gives another key
+ * for another app, so a value sealed for one app never opens for
+ * another. */
 apr_status_t threads_key_derive(const char *secret, apr_size_t len,
-                                threads_key_t *key);
+                                const char *context, threads_key_t *key);
 
 /* Seals plaintext under key with a fresh random 96-bit nonce; label (the
  * session entry's name) is bound as associated data, so a value cannot be

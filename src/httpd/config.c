@@ -286,16 +286,37 @@ static const char *threads_config_set_refresh_window(cmd_parms *cmd, void *d,
         &threads_config_cmd_server(cmd)->refresh_window);
 }
 
+/* One key of ThreadsSessionKey: inline or file:, THREADS_KEY_MIN bytes at
+ * least, as short key material would make sealed values guessable. */
+static const char *threads_config_session_key(cmd_parms *cmd, const char *arg,
+                                              const char **key)
+{
+    const char *err = threads_config_secret(cmd, arg, key);
+
+    if (!err && strlen(*key) < THREADS_KEY_MIN) {
+        return threads_config_error(
+            cmd, apr_psprintf(cmd->pool,
+                              "needs at least %d bytes of key material%s "
+                              "(for example the output of "
+                              "openssl rand -hex 32)",
+                              THREADS_KEY_MIN,
+                              strncmp(arg, "file:", 5) ? ""
+                                                       : " on the file's "
+                                                         "first line"));
+    }
+    return err;
+}
+
 /* ThreadsSessionKey <key>|file:<path> [<older key>|file:<path>] */
 static const char *threads_config_set_session_key(cmd_parms *cmd, void *d,
                                                   const char *key,
                                                   const char *old)
 {
     threads_server_conf_t *sc = threads_config_cmd_server(cmd);
-    const char *err = threads_config_secret(cmd, key, &sc->session_key);
+    const char *err = threads_config_session_key(cmd, key, &sc->session_key);
 
     if (!err && old) {
-        err = threads_config_secret(cmd, old, &sc->session_key_old);
+        err = threads_config_session_key(cmd, old, &sc->session_key_old);
     }
     return err;
 }

@@ -11,6 +11,9 @@
 #include "core/scope.h"
 #include "core/seal.h"
 
+/* The least key material ThreadsSessionKey takes, in bytes. */
+#define THREADS_KEY_MIN 32
+
 /* A directive not given in this scope; getters apply the default. */
 #define THREADS_UNSET (-1)
 

@@ -1,13 +1,22 @@
 /*
- * keys.h: the sealing keys of each server, made once at startup.
+ * keys.h: the sealing keys of each server, made once per start-up.
  */
 #ifndef THREADS_HTTPD_KEYS_H
 #define THREADS_HTTPD_KEYS_H
 
 #include "httpd/module.h"
 
-/* Derives the sealing keys of s (and its older key for opening only).
- * post_config only. Returns APR_SUCCESS, or a status already logged. */
-apr_status_t threads_keys_setup(apr_pool_t *pconf, server_rec *s);
+/* The key material of servers without ThreadsSessionKey: read from
+ * threads_oauth_session.key under DefaultRuntimeDir, or generated there
+ * (256 random bits, mode 0600) when the file does not exist. post_config
+ * only. NULL (logged) when the file cannot be used. */
+const char *threads_keys_generated(apr_pool_t *pconf, apr_pool_t *ptemp,
+                                   server_rec *s);
+
+/* Derives the sealing keys of s (and its older key, for opening only)
+ * from ThreadsSessionKey, or else from generated, bound to ThreadsAppId.
+ * post_config only. APR_SUCCESS, or a status already logged. */
+apr_status_t threads_keys_setup(apr_pool_t *pconf, server_rec *s,
+                                const char *generated);
 
 #endif /* THREADS_HTTPD_KEYS_H */

@@ -3,9 +3,11 @@
 The module keeps its values in mod_session's session (a=b&c=d,
 URL-encoded), each sealed as base64url(0x01 || nonce || AES-256-GCM
 ciphertext || tag) with the entry's name as AAD, under a key derived with
-HKDF-SHA256 (see threads_seal.c and threads_record.c). These helpers do
-the same, so a test can read what the module stored and write a record the
-module will accept (a token older than it is, say).
+HKDF-SHA256 from the server's key material and bound to its app id (see
+src/core/seal.c, token.c and pending.c). The key material is the server's
+ThreadsSessionKey, or else the key it generated in its DefaultRuntimeDir.
+These helpers do the same, so a test can read what the module stored and
+write a record the module will accept (a token older than it is, say).
 """
 
 import base64
@@ -14,7 +16,7 @@ import urllib.parse
 
 import pytest
 
-from .httpd import APP_SECRET
+from .httpd import APP_ID
 
 try:
     from cryptography.exceptions import InvalidTag
@@ -29,38 +31,63 @@ needs_crypto = pytest.mark.skipif(
     AESGCM is None, reason="python3-cryptography is not installed")
 
 TOKEN_ENTRY = "threads.token"
+# The generated key's file, in the server's DefaultRuntimeDir.
+KEY_FILE = "threads_oauth_session.key"
 
 __all__ = [
-    "TOKEN_ENTRY", "InvalidTag", "forge_token", "needs_crypto",
-    "record_fields", "record_text", "seal", "session_entries",
-    "session_key", "session_text", "token_record", "unseal",
+    "KEY_FILE", "TOKEN_ENTRY", "InvalidTag", "forge_token", "key_material",
+    "needs_crypto", "record_fields", "record_text", "seal",
+    "session_entries", "session_key", "session_text", "token_record",
+    "unseal",
 ]
 
 
-def session_key(secret=APP_SECRET):
-    """The sealing key the module derives from the app secret."""
+def key_material(httpd):
+    """The key material httpd seals with: the first key of its
+    ThreadsSessionKey (inline or file:), else the key it generated."""
+    configured = httpd.directives.get("ThreadsSessionKey")
+    if configured:
+        first = configured.split()[0]
+        if first.startswith("file:"):
+            with open(first[5:]) as f:
+                return f.readline().rstrip("\r\n")
+        return first
+    with open(os.path.join(httpd.dir, "run", KEY_FILE)) as f:
+        return f.read().strip()
+
+
+def _material(secret):
+    """secret itself (a str), or the key material of an httpd."""
+    return secret if isinstance(secret, str) else key_material(secret)
+
+
+def session_key(secret, app_id=APP_ID):
+    """The sealing key the module derives from key material (or from an
+    httpd's) for app_id."""
     return HKDF(algorithm=hashes.SHA256(), length=32,
                 salt=b"mod_threads_oauth",
-                info=b"session seal v1").derive(secret.encode())
+                info=b"session seal v2 app=" + app_id.encode()).derive(
+                    _material(secret).encode())
 
 
 def _b64url_decode(text):
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def seal(label, plaintext, secret=APP_SECRET):
-    """base64url(0x01 || nonce || ciphertext || tag), label as AAD."""
+def seal(label, plaintext, secret, app_id=APP_ID):
+    """base64url(0x01 || nonce || ciphertext || tag), label as AAD, under
+    the key of secret (key material, or an httpd)."""
     nonce = os.urandom(12)
-    ct = AESGCM(session_key(secret)).encrypt(nonce, plaintext.encode(),
-                                             label.encode())
+    ct = AESGCM(session_key(secret, app_id)).encrypt(
+        nonce, plaintext.encode(), label.encode())
     return base64.urlsafe_b64encode(b"\x01" + nonce + ct).rstrip(
         b"=").decode()
 
 
-def unseal(label, sealed, secret=APP_SECRET):
+def unseal(label, sealed, secret, app_id=APP_ID):
     raw = _b64url_decode(sealed)
     assert raw[0] == 1, "unknown seal version %r" % raw[0]
-    return AESGCM(session_key(secret)).decrypt(
+    return AESGCM(session_key(secret, app_id)).decrypt(
         raw[1:13], raw[13:], label.encode()).decode()
 
 
@@ -91,20 +118,22 @@ def token_record(browser):
     """The opened token record of browser's session cookie."""
     entries = session_entries(browser.cookie())
     assert TOKEN_ENTRY in entries, "no token in the session: %r" % entries
-    return record_fields(unseal(TOKEN_ENTRY, entries[TOKEN_ENTRY]))
+    return record_fields(unseal(TOKEN_ENTRY, entries[TOKEN_ENTRY],
+                                browser.httpd))
 
 
 def forge_token(browser, **fields):
     """Replaces fields of the token record in browser's cookie (None
     removes a field) and seals it again as the module would."""
     entries = session_entries(browser.cookie())
-    rec = record_fields(unseal(TOKEN_ENTRY, entries[TOKEN_ENTRY]))
+    rec = record_fields(unseal(TOKEN_ENTRY, entries[TOKEN_ENTRY],
+                               browser.httpd))
     for k, v in fields.items():
         if v is None:
             rec.pop(k, None)
         else:
             rec[k] = str(v)
-    entries[TOKEN_ENTRY] = seal(TOKEN_ENTRY, record_text(rec))
+    entries[TOKEN_ENTRY] = seal(TOKEN_ENTRY, record_text(rec), browser.httpd)
     browser.clear_cookies()
     browser.set_cookie(session_text(entries))
     return rec

@@ -8,7 +8,6 @@ import json
 import os
 import re
 import subprocess
-import tempfile
 
 import pytest
 
@@ -45,14 +44,6 @@ def startup_log(h):
     """What httpd said while it started: stderr (before the error log is
     open) and the error log."""
     return h.read_stderr() + "\n" + h.error_log()
-
-
-@pytest.fixture
-def filedir(workdir):
-    """A directory httpd (root at start-up) can read files from."""
-    d = tempfile.mkdtemp(prefix="cfg", dir=workdir)
-    os.chmod(d, 0o755)
-    return d
 
 
 def write_file(directory, name, text):

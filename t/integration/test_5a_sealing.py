@@ -14,8 +14,11 @@ import urllib.parse
 
 import pytest
 
-from harness import (APP_SECRET, CALLBACK_PATH, USER_ID, assert_module_json,
-                     assert_redirect_to, describe)
+from harness import (APP_SECRET, CALLBACK_PATH, USER_ID, HttpdError,
+                     assert_module_json, assert_redirect_to, describe)
+from harness.sealed import (AESGCM, HKDF, KEY_FILE, TOKEN_ENTRY, hashes,
+                            key_material, needs_crypto, record_text, seal,
+                            session_text, token_record)
 
 B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 COOKIE_LIMIT = 4096
@@ -344,11 +347,21 @@ def test_tampering_never_logs_a_server_error(server, sb, browser_factory,
 # Servers sharing (or not) the key
 # ---------------------------------------------------------------------------
 
-def test_servers_with_the_same_secret_share_sessions(httpd_factory,
-                                                     browser_factory,
-                                                     standin):
-    a = httpd_factory(name="a")
-    b = httpd_factory(name="b")
+# Key material of 32 characters or more, as ThreadsSessionKey needs.
+SHARED_KEY = "shared-session-key-77-0123456789abcdef"
+OLD_KEY = "session-key-old-1f2e3d-0123456789abcdef"
+NEW_KEY = "session-key-new-4c5b6a-0123456789abcdef"
+
+
+def generated_key_file(h):
+    return os.path.join(h.dir, "run", KEY_FILE)
+
+
+def test_servers_with_the_same_session_key_share_sessions(httpd_factory,
+                                                          browser_factory,
+                                                          standin):
+    a = httpd_factory(name="a", directives={"ThreadsSessionKey": SHARED_KEY})
+    b = httpd_factory(name="b", directives={"ThreadsSessionKey": SHARED_KEY})
     cookie = logged_in_cookie(browser_factory(a))
     token, = standin.issued_tokens("short")
     env = assert_logged_in_with(b, browser_factory, cookie, token)
@@ -361,34 +374,170 @@ def test_servers_with_the_same_secret_share_sessions(httpd_factory,
     r = bb.get(flow.callback_url, headers={"Cookie": "session=" + pending,
                                            "Sec-Fetch-Site": "cross-site"})
     assert_redirect_to(r, b, "/app/env.cgi?from=a")
+    # With a key of their own, neither server makes a key file.
+    assert not os.path.exists(generated_key_file(a))
+    assert not os.path.exists(generated_key_file(b))
 
 
-def test_server_with_another_secret_sees_no_login(httpd_factory,
+def test_generated_key_is_kept_in_the_runtime_dir(httpd_factory):
+    h = httpd_factory()
+    path = generated_key_file(h)
+    st = os.stat(path)
+    assert oct(st.st_mode & 0o777) == oct(0o600), oct(st.st_mode)
+    assert st.st_uid == os.geteuid()
+    with open(path) as f:
+        text = f.read()
+    assert re.fullmatch(r"[0-9A-F]{64}\n", text), repr(text)
+    notes = h.error_log_lines(r"THREADS00207")
+    assert len(notes) == 1, h.error_log_tail(30)
+    assert path in notes[0] and "not shared with other servers" in notes[0]
+    assert "notice" in notes[0]
+    # A new key was made: the log says so, once.
+    assert len(h.error_log_lines(r"THREADS00214")) == 1
+
+
+def test_servers_with_generated_keys_do_not_share(httpd_factory,
                                                   browser_factory, standin):
     a = httpd_factory(name="a")
-    b = httpd_factory(name="b", directives={
-        "ThreadsAppSecret": "a-different-app-secret-99"})
+    b = httpd_factory(name="b")
+    assert key_material(a) != key_material(b)
     cookie = logged_in_cookie(browser_factory(a))
     assert_logged_in_with(a, browser_factory, cookie)
     assert_logged_out(b, browser_factory, standin, cookie)
 
 
+def test_generated_key_survives_a_restart(httpd_factory, browser_factory,
+                                          standin):
+    h = httpd_factory()
+    key = key_material(h)
+    cookie = logged_in_cookie(browser_factory(h))
+    token = standin.issued_tokens("short")[-1]
+    h.restart()
+    assert key_material(h) == key
+    assert_logged_in_with(h, browser_factory, cookie, token)
+    assert len(h.error_log_lines(r"THREADS00214")) == 1
+    # Without the file (a reboot that cleared the folder) a new key is
+    # made, and what the old one sealed counts as logged out.
+    os.unlink(generated_key_file(h))
+    h.restart()
+    assert key_material(h) != key
+    assert len(h.error_log_lines(r"THREADS00214")) == 2
+    assert_logged_out(h, browser_factory, standin, cookie)
+
+
+@needs_crypto
+def test_the_app_secret_cannot_forge_a_session(httpd_factory,
+                                               browser_factory, standin):
+    """Meta and every App Dashboard user know the app secret: a record
+    sealed under keys derived from it, for any user, lets nobody in."""
+    h = httpd_factory()
+    b = browser_factory(h)
+    b.login("/app/env.cgi")
+    rec = token_record(b)
+    rec["u"] = "17841400000000001"
+    forged = []
+    # This version's derivation, with the app secret as key material.
+    forged.append(seal(TOKEN_ENTRY, record_text(rec), APP_SECRET))
+    # The derivation of earlier versions (app secret, "session seal v1").
+    nonce = os.urandom(12)
+    old_key = HKDF(algorithm=hashes.SHA256(), length=32,
+                   salt=b"mod_threads_oauth",
+                   info=b"session seal v1").derive(APP_SECRET.encode())
+    ct = AESGCM(old_key).encrypt(nonce, record_text(rec).encode(),
+                                 TOKEN_ENTRY.encode())
+    forged.append(base64.urlsafe_b64encode(b"\x01" + nonce + ct).rstrip(
+        b"=").decode())
+    calls = len(standin.requests)
+    for sealed in forged:
+        cookie = session_text({TOKEN_ENTRY: sealed})
+        assert_logged_out(h, browser_factory, standin, cookie)
+    # Nothing of it reached Threads.
+    assert [r.path for r in standin.requests[calls:]] == []
+
+
+def test_value_sealed_for_another_app_does_not_open(httpd_factory,
+                                                    browser_factory,
+                                                    standin):
+    a = httpd_factory(name="a", directives={"ThreadsSessionKey": SHARED_KEY})
+    b = httpd_factory(name="b", directives={"ThreadsSessionKey": SHARED_KEY,
+                                            "ThreadsAppId": "1234567890"})
+    cookie = logged_in_cookie(browser_factory(a))
+    assert_logged_in_with(a, browser_factory, cookie)
+    assert_logged_out(b, browser_factory, standin, cookie)
+
+
+@pytest.mark.parametrize("value", [
+    "short-key-31-characters-long-xx",
+    NEW_KEY + " short-old-key",
+])
+def test_session_key_shorter_than_32_bytes_is_refused(configtest, value):
+    assert len(value.split()[-1]) < 32
+    rc, out = configtest(directives={"ThreadsSessionKey": value})
+    assert rc != 0, out
+    assert "ThreadsSessionKey" in out and "at least 32 bytes" in out, out
+
+
+def test_session_key_file_shorter_than_32_bytes_is_refused(configtest,
+                                                           filedir):
+    short = os.path.join(filedir, "short.key")
+    with open(short, "w") as f:
+        f.write("x" * 31 + "\n")
+    rc, out = configtest(directives={"ThreadsSessionKey": "file:" + short})
+    assert rc != 0, out
+    assert "ThreadsSessionKey" in out and "at least 32 bytes" in out, out
+    good = os.path.join(filedir, "good.key")
+    with open(good, "w") as f:
+        f.write("x" * 32 + "\n")
+    rc, out = configtest(directives={"ThreadsSessionKey": "file:" + good})
+    assert rc == 0, out
+
+
+def test_session_key_from_a_file_is_used(httpd_factory, browser_factory,
+                                         standin, filedir):
+    path = os.path.join(filedir, "session.key")
+    with open(path, "w") as f:
+        f.write(SHARED_KEY + "\n")
+    a = httpd_factory(name="a", directives={"ThreadsSessionKey": "file:" + path})
+    b = httpd_factory(name="b", directives={"ThreadsSessionKey": SHARED_KEY})
+    cookie = logged_in_cookie(browser_factory(a))
+    assert_logged_in_with(b, browser_factory, cookie)
+
+
+@pytest.mark.parametrize("content,mode,logno", [
+    ("A" * 64 + "\n", 0o644, "THREADS00209"),
+    ("not a key\n", 0o600, "THREADS00211"),
+    ("A" * 63 + "\n", 0o600, "THREADS00211"),
+], ids=["readable_by_others", "garbage", "short"])
+def test_unusable_key_file_stops_the_start(httpd_factory, content, mode,
+                                           logno):
+    h = httpd_factory(start=False)
+    path = generated_key_file(h)
+    with open(path, "w") as f:
+        f.write(content)
+    os.chmod(path, mode)
+    with pytest.raises(HttpdError):
+        h.start()
+    log = h.read_stderr() + h.error_log()
+    assert logno in log and path in log, log
+    # The file is left as it was: the sysadmin decides.
+    with open(path) as f:
+        assert f.read() == content
+
+
 def test_session_key_rotation(httpd_factory, browser_factory, standin):
-    old = httpd_factory(name="old", directives={
-        "ThreadsSessionKey": "session-key-old-1f2e3d"})
+    old = httpd_factory(name="old", directives={"ThreadsSessionKey": OLD_KEY})
     both = httpd_factory(name="both", directives={
-        "ThreadsSessionKey": "session-key-new-4c5b6a session-key-old-1f2e3d"})
-    new = httpd_factory(name="new", directives={
-        "ThreadsSessionKey": "session-key-new-4c5b6a"})
-    by_secret = httpd_factory(name="bysecret")
+        "ThreadsSessionKey": NEW_KEY + " " + OLD_KEY})
+    new = httpd_factory(name="new", directives={"ThreadsSessionKey": NEW_KEY})
+    generated = httpd_factory(name="generated")
 
     sealed_old = logged_in_cookie(browser_factory(old))
     token_old = standin.issued_tokens("short")[-1]
     # The older key still opens...
     assert_logged_in_with(both, browser_factory, sealed_old, token_old)
-    # ...but not where it is no longer listed, nor with the app secret.
+    # ...but not where it is no longer listed, nor with a generated key.
     assert_logged_out(new, browser_factory, standin, sealed_old)
-    assert_logged_out(by_secret, browser_factory, standin, sealed_old)
+    assert_logged_out(generated, browser_factory, standin, sealed_old)
 
     # What the rotated server writes is sealed with the new key.
     sealed_new = logged_in_cookie(browser_factory(both))
@@ -398,14 +547,13 @@ def test_session_key_rotation(httpd_factory, browser_factory, standin):
     assert_logged_out(old, browser_factory, standin, sealed_new)
 
 
-def test_session_key_replaces_the_app_secret(httpd_factory, browser_factory,
-                                             standin):
+def test_session_key_is_apart_from_the_app_secret(httpd_factory,
+                                                  browser_factory, standin):
     # Two servers with different app secrets but the same session key
     # share sessions.
-    a = httpd_factory(name="a", directives={
-        "ThreadsSessionKey": "shared-session-key-77"})
+    a = httpd_factory(name="a", directives={"ThreadsSessionKey": SHARED_KEY})
     b = httpd_factory(name="b", directives={
-        "ThreadsSessionKey": "shared-session-key-77",
+        "ThreadsSessionKey": SHARED_KEY,
         "ThreadsAppSecret": "b-has-another-app-secret"})
     cookie = logged_in_cookie(browser_factory(a))
     assert_logged_in_with(b, browser_factory, cookie)

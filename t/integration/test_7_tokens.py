@@ -241,7 +241,7 @@ def test_sealer_opens_the_module_cookie(httpd_factory, browser_factory,
     # The value is bound to its entry name.
     sealed = session_entries(b.cookie())[TOKEN_ENTRY]
     with pytest.raises(InvalidTag):
-        unseal("threads.pending", sealed)
+        unseal("threads.pending", sealed, h)
     # Sealed again here, unchanged, the module still reads it.
     forge_token(b)
     assert cgi_env(b.get(START))["THREADS_ACCESS_TOKEN"] == rec["t"]

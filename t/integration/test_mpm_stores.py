@@ -187,7 +187,7 @@ def test_session_dbd_store(httpd_factory, browser_factory, standin):
     value = rows[sid]
     assert token not in value, "the token is stored in clear"
     entries = session_entries(value)
-    rec = record_fields(unseal("threads.token", entries["threads.token"]))
+    rec = record_fields(unseal("threads.token", entries["threads.token"], h))
     assert rec["t"] == token
     assert rec["u"] == USER_ID
     assert rec["n"] == standin.username

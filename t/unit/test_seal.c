@@ -11,22 +11,29 @@
 #define SECRET     "correct horse battery staple"
 #define OLD_SECRET "an older secret"
 
-/* HKDF-SHA256(SECRET, salt "mod_threads_oauth", info "session seal v1"),
- * computed independently of OpenSSL. */
+/* The app the keys are bound to. */
+#define APP_ID "990602627938098"
+
+/* HKDF-SHA256(SECRET, salt "mod_threads_oauth",
+ * info "session seal v2 app=" APP_ID), computed independently of
+ * OpenSSL. */
 static const char secret_key_hex[] =
-    "b75fd822af115fc8edf3b308b479646be87aa268eb45f93d4a5df3f3b6e3cf96";
+    "9b489e8c6b139513f1d8b992ce900ce033107210cdf5276ec7b50b1d3249cfe9";
+/* The same without an app: info "session seal v2 app=". */
+static const char no_context_key_hex[] =
+    "ec4bcff6617c17527bc8dc89595b8a066b59a1a53e26a72b3490104c7cc54130";
 
 /* "hello, threads" sealed under that key with nonce 01..0c and label
  * "threads_token", made with another AES-GCM implementation. */
 static const char known_sealed[] =
-    "AQECAwQFBgcICQoLDDCiwej46w2BhCCn0yxYNkkdGKz2kzPxxENjiPWHKQ";
+    "AQECAwQFBgcICQoLDK4RzR8WZjxkalKml9YP-eXXmmLzQTf2aFBsPC9DWg";
 
 /* The key derived from a secret, failing the test when derivation fails. */
 static threads_key_t key_of(const char *secret)
 {
     threads_key_t k;
 
-    ck_assert_int_eq(threads_key_derive(secret, strlen(secret), &k),
+    ck_assert_int_eq(threads_key_derive(secret, strlen(secret), APP_ID, &k),
                      APR_SUCCESS);
     return k;
 }
@@ -54,17 +61,58 @@ static apr_status_t open_with(const threads_key_t *key, const char *label,
     return threads_unseal(unit_pool, keys, 1, label, sealed, out, NULL);
 }
 
-/* The derived key matches an independent HKDF computation. */
-START_TEST(derive_known_answer)
+/* The key in hex, for comparing with the known answers. */
+static const char *key_hex(const threads_key_t *k)
 {
-    threads_key_t k = key_of(SECRET);
-    char hex[2 * THREADS_KEY_LEN + 1];
+    char *hex = apr_palloc(unit_pool, 2 * THREADS_KEY_LEN + 1);
     int i;
 
     for (i = 0; i < THREADS_KEY_LEN; i++) {
-        apr_snprintf(hex + 2 * i, 3, "%02x", k.bytes[i]);
+        apr_snprintf(hex + 2 * i, 3, "%02x", k->bytes[i]);
     }
-    ck_assert_str_eq(hex, secret_key_hex);
+    return hex;
+}
+
+/* The derived key matches an independent HKDF computation. */
+START_TEST(derive_known_answer)
+{
+    threads_key_t k = key_of(SECRET), n;
+
+    ck_assert_str_eq(key_hex(&k), secret_key_hex);
+    ck_assert_int_eq(threads_key_derive(SECRET, strlen(SECRET), NULL, &n),
+                     APR_SUCCESS);
+    ck_assert_str_eq(key_hex(&n), no_context_key_hex);
+    ck_assert_int_eq(threads_key_derive(SECRET, strlen(SECRET), "", &n),
+                     APR_SUCCESS);
+    ck_assert_str_eq(key_hex(&n), no_context_key_hex);
+}
+END_TEST
+
+/* One secret gives each app a key of its own, so a value sealed for one
+ * app never opens for another. */
+START_TEST(derive_bound_to_app)
+{
+    threads_key_t a = key_of(SECRET), other;
+    const threads_key_t *keys[1];
+    char *sealed = seal_text(&a, "threads.token", "v=1");
+    char *out = NULL;
+
+    ck_assert_int_eq(
+        threads_key_derive(SECRET, strlen(SECRET), "1234567890", &other),
+        APR_SUCCESS);
+    ck_assert(memcmp(a.bytes, other.bytes, THREADS_KEY_LEN) != 0);
+    keys[0] = &other;
+    ck_assert_int_eq(
+        threads_unseal(unit_pool, keys, 1, "threads.token", sealed, &out, NULL),
+        APR_EINVAL);
+    ck_assert_ptr_null(out);
+    ck_assert_int_eq(
+        threads_key_derive(SECRET, strlen(SECRET),
+                           apr_pstrcat(unit_pool, "12345678901234567890",
+                                       "12345678901234567890",
+                                       "12345678901234567890", "12345", NULL),
+                           &other),
+        APR_EINVAL);
 }
 END_TEST
 
@@ -77,11 +125,12 @@ START_TEST(derive_cases)
     ck_assert(memcmp(a.bytes, b.bytes, THREADS_KEY_LEN) == 0);
     ck_assert(memcmp(a.bytes, c.bytes, THREADS_KEY_LEN) != 0);
     /* Only len bytes of the secret count. */
-    ck_assert_int_eq(threads_key_derive(SECRET "tail", strlen(SECRET), &d),
-                     APR_SUCCESS);
+    ck_assert_int_eq(
+        threads_key_derive(SECRET "tail", strlen(SECRET), APP_ID, &d),
+        APR_SUCCESS);
     ck_assert(memcmp(a.bytes, d.bytes, THREADS_KEY_LEN) == 0);
-    ck_assert_int_eq(threads_key_derive("", 0, &d), APR_EINVAL);
-    ck_assert_int_eq(threads_key_derive(NULL, 4, &d), APR_EINVAL);
+    ck_assert_int_eq(threads_key_derive("", 0, APP_ID, &d), APR_EINVAL);
+    ck_assert_int_eq(threads_key_derive(NULL, 4, APP_ID, &d), APR_EINVAL);
 }
 END_TEST
 
@@ -446,6 +495,7 @@ Suite *threads_seal_suite(void)
     tc = tcase_create("key");
     tcase_add_checked_fixture(tc, unit_setup, unit_teardown);
     tcase_add_test(tc, derive_known_answer);
+    tcase_add_test(tc, derive_bound_to_app);
     tcase_add_test(tc, derive_cases);
     suite_add_tcase(s, tc);
 
