@@ -12,12 +12,23 @@
 #include "httpd/config.h"
 #include "httpd/keys.h"
 #include "httpd/logcap.h"
+#include "httpd/page.h"
 #include "httpd/request.h"
 #include "httpd/session.h"
 
 #include "http_core.h"
+#include "http_protocol.h"
+#include "util_filter.h"
 
 #include "core/http.h"
+
+/* 1 in the first pass over the configuration of a start, which httpd
+ * makes only to check it: nothing is served from it, so the module makes
+ * no keys and logs no notices there. */
+static int threads_is_preflight(void)
+{
+    return ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG;
+}
 
 /* check_config: mod_session must be there before anything else is
  * checked, then the checks that span directives (httpd -t runs these). */
@@ -32,15 +43,29 @@ static int threads_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                                           "session_cookie_module");
         return !OK;
     }
-    return threads_config_check(pconf, plog, ptemp, s);
+    if (threads_config_check(pconf, plog, ptemp, s) != OK) {
+        return !OK;
+    }
+    /* The first check of a start (and httpd -t) writes to the console;
+     * later ones run before the error log is open, where a daemon has no
+     * console: post_config says it again there. */
+    if (threads_is_preflight()) {
+        threads_config_warn(ptemp, s);
+    }
+    return OK;
 }
 
-/* 1 in the first pass over the configuration of a start, which httpd
- * makes only to check it: nothing is served from it, so the module makes
- * no keys and logs no notices there. */
-static int threads_is_preflight(void)
+/* 1 when main_server or one of its virtual hosts configures the module. */
+static int threads_configured_anywhere(server_rec *main_server)
 {
-    return ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG;
+    server_rec *s;
+
+    for (s = main_server; s; s = s->next) {
+        if (threads_config_complete(threads_config_server(s))) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* The key material for servers without ThreadsSessionKey, made (or read)
@@ -85,6 +110,10 @@ static int threads_post_config(apr_pool_t *pconf, apr_pool_t *plog,
             return !OK;
         }
     }
+    if (!threads_is_preflight() && threads_configured_anywhere(s)) {
+        threads_config_warn(ptemp, s);
+        threads_logcap_setup(pconf, s);
+    }
     for (; s; s = s->next) {
         threads_server_conf_t *sc = threads_config_server(s);
 
@@ -100,12 +129,19 @@ static int threads_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         if (!threads_config_complete(sc) || threads_is_preflight()) {
             continue;
         }
-        threads_logcap_server(pconf, s);
         if (threads_keys_setup(pconf, s, generated) != APR_SUCCESS) {
             return !OK;
         }
     }
     return OK;
+}
+
+/* translate_name and post_perdir_config: the log caps, after each
+ * per-directory merge and before mod_rewrite's own translate_name. */
+static int threads_cap_logs(request_rec *r)
+{
+    threads_logcap_request(r);
+    return DECLINED;
 }
 
 /* One pool of outgoing HTTP handles per child process, shared by its
@@ -135,6 +171,9 @@ static void threads_register_hooks(apr_pool_t *p)
     ap_hook_post_config(threads_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(threads_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_create_request(threads_request_create, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_translate_name(threads_cap_logs, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    ap_hook_post_perdir_config(threads_cap_logs, NULL, NULL,
+                               APR_HOOK_REALLY_FIRST);
     ap_hook_header_parser(threads_authn_header_parser, NULL, NULL,
                           APR_HOOK_FIRST);
     ap_hook_check_authn(threads_authn_check_user, NULL, NULL, APR_HOOK_MIDDLE,
@@ -142,15 +181,27 @@ static void threads_register_hooks(apr_pool_t *p)
     ap_hook_fixups(threads_authn_fixups, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(threads_callback_handler, NULL, before_proxy,
                     APR_HOOK_FIRST);
+    ap_hook_insert_error_filter(threads_page_insert_error_filter, NULL, NULL,
+                                APR_HOOK_MIDDLE);
+    /* After mod_session's filter (AP_FTYPE_CONTENT_SET), before the
+     * headers go out. */
+    ap_register_output_filter(THREADS_PAGE_TIDY_FILTER,
+                              threads_page_tidy_filter, NULL,
+                              AP_FTYPE_CONTENT_SET + 1);
 }
 
-/* Declared by APLOG_USE_MODULE in src/httpd/module.h. */
+/* Declared by APLOG_USE_MODULE in src/httpd/module.h. No
+ * AP_MODULE_FLAG_ALWAYS_MERGE: a section without the module's directives
+ * adds nothing to merge (every field stays unset), so httpd may skip it. */
 module AP_MODULE_DECLARE_DATA threads_oauth_module = {
-    STANDARD20_MODULE_STUFF,     threads_config_create_dir,
-    threads_config_merge_dir,    threads_config_create_server,
-    threads_config_merge_server, threads_config_cmds,
+    STANDARD20_MODULE_STUFF,
+    threads_config_create_dir,
+    threads_config_merge_dir,
+    threads_config_create_server,
+    threads_config_merge_server,
+    threads_config_cmds,
     threads_register_hooks,
-#if defined(AP_MODULE_FLAG_ALWAYS_MERGE)
-    AP_MODULE_FLAG_ALWAYS_MERGE
+#if defined(AP_MODULE_HAS_FLAGS)
+    0
 #endif
 };

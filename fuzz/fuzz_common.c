@@ -123,7 +123,7 @@ char *fuzz_cstring(apr_pool_t *p, const uint8_t *data, size_t size)
 }
 
 /* 1 when len bytes of s are well-formed UTF-8. Written apart from
- * src/core/codec.c's decoder on purpose: an oracle that shared the code under
+ * src/core/text.c's decoder on purpose: an oracle that shared the code under
  * test would share its bugs. */
 int fuzz_utf8_valid(const char *s, size_t len)
 {
@@ -183,6 +183,39 @@ int fuzz_is_printable(const char *s)
     return 1;
 }
 
+/* 1 when the path of url (before '?' or '#') has a segment that is "."
+ * or "..", each dot possibly written %2e or %2E, as browsers read it. */
+static int fuzz_has_dot_segment(const char *url)
+{
+    char seg[8];
+    size_t n = 0, i;
+
+    for (i = 1;; i++) {
+        char c = url[i];
+
+        if (c == '/' || c == '?' || c == '#' || c == '\0') {
+            seg[n < sizeof(seg) ? n : sizeof(seg) - 1] = '\0';
+            if (n <= 2 && (strcmp(seg, ".") == 0 || strcmp(seg, "..") == 0)) {
+                return 1;
+            }
+            if (c != '/') {
+                return 0;
+            }
+            n = 0;
+            continue;
+        }
+        if (c == '%' && url[i + 1] == '2' &&
+            (url[i + 2] == 'e' || url[i + 2] == 'E')) {
+            c = '.';
+            i += 2;
+        }
+        if (n < sizeof(seg) - 1) {
+            seg[n] = c;
+        }
+        n++;
+    }
+}
+
 /* Calls threads_url_is_local and, when it accepts, checks what a browser
  * would make of url: one leading slash (not "//" or "/\", both of which
  * name another host), and no byte that browsers strip or fold into a slash
@@ -204,5 +237,7 @@ int fuzz_check_local_url(const char *url)
         FUZZ_CHECK(*c != '\\', "accepted local URL holds a backslash");
         FUZZ_CHECK(*c < 0x80, "accepted local URL holds a byte >= 0x80");
     }
+    FUZZ_CHECK(!fuzz_has_dot_segment(url),
+               "accepted local URL has a dot segment");
     return 1;
 }

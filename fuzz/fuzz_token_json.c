@@ -53,6 +53,23 @@ static int is_profile_text(const char *s, size_t max)
         if (*c < 0x20 || *c == 0x7f) {
             return 0;
         }
+        /* C1 controls: U+0080..U+009F. */
+        if (c[0] == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f) {
+            return 0;
+        }
+        /* U+061C, the Arabic letter mark. */
+        if (c[0] == 0xd8 && c[1] == 0x9c) {
+            return 0;
+        }
+        /* U+200E/F marks, U+2028/9 separators, U+202A..E embeddings and
+         * overrides, U+2066..9 isolates. */
+        if (c[0] == 0xe2 && c[1] == 0x80 &&
+            (c[2] == 0x8e || c[2] == 0x8f || (c[2] >= 0xa8 && c[2] <= 0xae))) {
+            return 0;
+        }
+        if (c[0] == 0xe2 && c[1] == 0x81 && c[2] >= 0xa6 && c[2] <= 0xa9) {
+            return 0;
+        }
     }
     return *s != '\0' && is_short_text(s, max);
 }
@@ -222,10 +239,10 @@ static void check_profile(apr_pool_t *p, const char *body, size_t len)
                        "profile id is not digits without a leading zero");
             FUZZ_CHECK(is_profile_text(r.username, FUZZ_PROFILE_FIELD_MAX),
                        "username empty, too long, not UTF-8 or with a "
-                       "control character");
+                       "control or direction character");
             FUZZ_CHECK(is_profile_text(r.name, FUZZ_PROFILE_FIELD_MAX),
                        "name empty, too long, not UTF-8 or with a control "
-                       "character");
+                       "or direction character");
             break;
         case THREADS_REPLY_REJECTED:
             FUZZ_CHECK(r.problem != NULL, "profile rejection without problem");

@@ -339,13 +339,16 @@ void threads_json_parse_token_reply(apr_pool_t *p, const char *body,
 
 /* Reads an optional profile text into *out (NULL when absent or empty).
  * Returns a problem text for a value that is not a string or holds a
- * control character; a value over the cap is cut when cut is set, else
- * refused (a username is an identity and must not be altered). */
+ * character that must not reach a header or variable (controls, C1,
+ * direction overrides: text.h); a value over the cap is cut when cut is
+ * set, else refused (a username is an identity and must not be
+ * altered). */
 static const char *threads_json_profile_text(apr_pool_t *p, json_t *v, int cut,
                                              const char **out)
 {
-    const char *s;
-    apr_size_t len, i;
+    const unsigned char *s;
+    apr_size_t len, i, n;
+    unsigned long cp;
 
     *out = NULL;
     if (v == NULL) {
@@ -354,11 +357,16 @@ static const char *threads_json_profile_text(apr_pool_t *p, json_t *v, int cut,
     if (!json_is_string(v)) {
         return "not a string";
     }
-    s = json_string_value(v);
+    s = (const unsigned char *)json_string_value(v);
     len = json_string_length(v);
-    for (i = 0; i < len; i++) {
-        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f) {
-            return "has a control character";
+    for (i = 0; i < len; i += n) {
+        /* jansson hands out valid UTF-8 without NUL; still, check. */
+        n = threads_text_utf8_char(s + i, &cp);
+        if (n == 0) {
+            return "is not UTF-8";
+        }
+        if (threads_text_is_unsafe_char(cp)) {
+            return "has a control or text direction character";
         }
     }
     if (len > THREADS_PROFILE_FIELD_MAX && !cut) {

@@ -141,3 +141,10 @@ apr_size_t threads_text_utf8_char(const unsigned char *s, unsigned long *cp)
     *cp = v;
     return n;
 }
+
+int threads_text_is_unsafe_char(unsigned long cp)
+{
+    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c ||
+           cp == 0x200e || cp == 0x200f || cp == 0x2028 || cp == 0x2029 ||
+           (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}

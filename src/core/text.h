@@ -43,4 +43,10 @@ int threads_text_b64url_value(unsigned char c);
  * or have 4 readable bytes. */
 apr_size_t threads_text_utf8_char(const unsigned char *s, unsigned long *cp);
 
+/* 1 for a code point that must not reach REMOTE_USER, a variable or a
+ * header: C0 and C1 controls, DEL, the line and paragraph separators, and
+ * the marks, embeddings, overrides and isolates that reorder text
+ * (U+061C, U+200E/F, U+202A..U+202E, U+2066..U+2069). */
+int threads_text_is_unsafe_char(unsigned long cp);
+
 #endif /* THREADS_CORE_TEXT_H */

@@ -8,8 +8,9 @@
 #include "apr_pools.h"
 
 /* 1 when url is a local path the module may redirect to: it starts with
- * exactly one '/' (not "//" or "/\"), and holds only printable ASCII
- * without backslash (no control characters, spaces or bytes >= 0x80). */
+ * exactly one '/' (not "//" or "/\"), holds only printable ASCII without
+ * backslash (no control characters, spaces or bytes >= 0x80), and its path
+ * has no dot segment ("." or "..", also as %2e). */
 int threads_url_is_local(const char *url);
 
 /* Meta appends "#_" to the redirect; a code ending in "#_" loses it. */

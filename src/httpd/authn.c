@@ -30,8 +30,11 @@ typedef enum {
                                      ThreadsUnauthAction pass without a
                                      login, which only Require all granted
                                      lets on (and then never asks here) */
-    THREADS_AUTHN_INTERNAL_401    /* a subrequest or internal redirect:
+    THREADS_AUTHN_INTERNAL_401,   /* a subrequest or internal redirect:
                                      they never start a login */
+    THREADS_AUTHN_NO_USERNAME     /* ThreadsRemoteUser username, and the
+                                     login holds none: a 502 page, not the
+                                     id and not a login loop */
 } threads_authn_outcome_e;
 
 /* 1 when r is under AuthType Threads. */
@@ -52,6 +55,15 @@ static threads_token_t *threads_authn_login(request_rec *r)
         threads_refresh_if_due(r, t);
     }
     return threads_request_valid_token(r);
+}
+
+/* 1 when t can name REMOTE_USER here: always by id, by username only
+ * when the login holds one. */
+static int threads_authn_nameable(request_rec *r, const threads_token_t *t)
+{
+    return threads_config_remote_user(threads_config_dir(r)) !=
+               THREADS_REMOTE_USER_USERNAME ||
+           t->username != NULL;
 }
 
 /* A top-level browser navigation, which may be sent to log in. */
@@ -86,14 +98,19 @@ static threads_authn_outcome_e threads_authn_decide(request_rec *r,
 {
     threads_unauth_action_e action =
         threads_config_unauth_action(threads_config_dir(r));
+    int nameable = t && threads_authn_nameable(r, t);
 
-    if (t && have && threads_scope_covers(have, want)) {
+    if (nameable && have && threads_scope_covers(have, want)) {
         return THREADS_AUTHN_LOGGED_IN;
     }
     /* The callback must stay reachable to finish a login: it has no user
      * to name, and serves no application. */
     if (threads_config_is_callback(r)) {
         return THREADS_AUTHN_CALLBACK;
+    }
+    if (t && !nameable) {
+        return threads_request_is_internal(r) ? THREADS_AUTHN_INTERNAL_401
+                                              : THREADS_AUTHN_NO_USERNAME;
     }
     if (action == THREADS_UNAUTH_PASS && t) {
         return THREADS_AUTHN_PASS;
@@ -168,7 +185,7 @@ int threads_authn_check_user(request_rec *r)
         case THREADS_AUTHN_PASS:
             return OK;
         case THREADS_AUTHN_CALLBACK:
-            if (!t) {
+            if (!r->user) {
                 r->user = "";
             }
             return OK;
@@ -179,6 +196,18 @@ int threads_authn_check_user(request_rec *r)
     }
 
     /* The outcomes that answer the request from this hook. */
+    if (outcome == THREADS_AUTHN_NO_USERNAME) {
+        threads_page_detail_t detail = {NULL, NULL, NULL};
+
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      THREADS_LOGNO(00157) "ThreadsRemoteUser username for "
+                                           "%s, but the login of user %s "
+                                           "holds no username",
+                      r->uri, t->user_id);
+        detail.link_url = threads_login_link(r, threads_login_return_url(r));
+        threads_page_from_hook(r);
+        return threads_page_error(r, THREADS_PAGE_NO_USERNAME, &detail);
+    }
     if (t) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       THREADS_LOGNO(00153) "token of user %s lacks scope "
@@ -212,7 +241,7 @@ int threads_authn_fixups(request_rec *r)
         threads_export_scrub(r);
     }
     t = threads_authn_login(r);
-    if (t) {
+    if (t && threads_authn_nameable(r, t)) {
         threads_export_login(r, t);
     }
     return DECLINED;

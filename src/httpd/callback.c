@@ -7,6 +7,7 @@
 #include "httpd/config.h"
 #include "httpd/endpoint.h"
 #include "httpd/page.h"
+#include "httpd/session.h"
 
 #include "http_protocol.h"
 
@@ -14,14 +15,18 @@
 #include "core/query.h"
 
 /* The endpoints, by the parameter that selects them; the first present
- * wins, so an error report is never taken for a code. */
+ * wins, so an error report is never taken for a code. Those that keep or
+ * change a login need the session. */
 static const struct {
     const char *param;
     int (*handle)(request_rec *r, threads_callback_t *cb);
+    int needs_session;
 } threads_callback_routes[] = {
-    {"error", threads_endpoint_error},   {"code", threads_endpoint_code},
-    {"logout", threads_endpoint_logout}, {"login", threads_endpoint_login},
-    {"info", threads_endpoint_info},
+    {"error", threads_endpoint_error, 1},
+    {"code", threads_endpoint_code, 1},
+    {"logout", threads_endpoint_logout, 1},
+    {"login", threads_endpoint_login, 1},
+    {"info", threads_endpoint_info, 0},
 };
 
 /* The error page for a query that does not parse. */
@@ -52,7 +57,7 @@ int threads_callback_handler(request_rec *r)
     }
     if (r->method_number != M_GET) {
         ap_allow_standard_methods(r, REPLACE_ALLOW, M_GET, -1);
-        threads_page_no_store(r);
+        threads_page_protect(r);
         return HTTP_METHOD_NOT_ALLOWED;
     }
     st = threads_query_parse(r->pool, r->args, THREADS_PARAM_MAX, &cb.params,
@@ -63,9 +68,16 @@ int threads_callback_handler(request_rec *r)
     for (i = 0;
          i < sizeof(threads_callback_routes) / sizeof(*threads_callback_routes);
          i++) {
-        if (apr_table_get(cb.params, threads_callback_routes[i].param)) {
-            return threads_callback_routes[i].handle(r, &cb);
+        if (!apr_table_get(cb.params, threads_callback_routes[i].param)) {
+            continue;
         }
+        /* Without a session a state can be neither kept nor checked:
+         * the sysadmin is told, not the user that the link expired. */
+        if (threads_callback_routes[i].needs_session &&
+            !threads_session_require(r)) {
+            return threads_page_error(r, THREADS_PAGE_SESSION_MISSING, NULL);
+        }
+        return threads_callback_routes[i].handle(r, &cb);
     }
     return threads_page_error(r, THREADS_PAGE_NO_ENDPOINT, NULL);
 }

@@ -182,12 +182,19 @@ static const char *threads_config_set_app_id(cmd_parms *cmd, void *d,
     return NULL;
 }
 
-/* ThreadsAppSecret <secret>|file:<path> */
+/* ThreadsAppSecret <secret>|file:<path>. A secret that is the path of an
+ * existing file was most likely meant as file:<path>: warned about at
+ * startup. */
 static const char *threads_config_set_app_secret(cmd_parms *cmd, void *d,
                                                  const char *arg)
 {
-    return threads_config_secret(cmd, arg,
-                                 &threads_config_cmd_server(cmd)->app_secret);
+    threads_server_conf_t *sc = threads_config_cmd_server(cmd);
+    apr_finfo_t finfo;
+
+    sc->app_secret_looks_like_path =
+        arg[0] == '/' &&
+        apr_stat(&finfo, arg, APR_FINFO_TYPE, cmd->temp_pool) == APR_SUCCESS;
+    return threads_config_secret(cmd, arg, &sc->app_secret);
 }
 
 /* ThreadsRedirectUri <absolute-url>: also gives the callback path. */
@@ -321,6 +328,23 @@ static const char *threads_config_set_session_key(cmd_parms *cmd, void *d,
     return err;
 }
 
+/* Keeps an unknown permission of the server configuration for the
+ * startup warnings. */
+static void threads_config_note_unknown_scope(cmd_parms *cmd, const char *perm)
+{
+    threads_server_conf_t *sc = threads_config_cmd_server(cmd);
+    threads_config_unknown_scope_t *u;
+
+    if (!sc->unknown_scopes) {
+        sc->unknown_scopes = apr_array_make(
+            cmd->pool, 2, sizeof(threads_config_unknown_scope_t));
+    }
+    u = apr_array_push(sc->unknown_scopes);
+    u->file = cmd->directive->filename;
+    u->line = cmd->directive->line_num;
+    u->perm = perm;
+}
+
 /* ThreadsScope <perm>[,<perm>…]: must hold threads_basic. */
 static const char *threads_config_set_scope(cmd_parms *cmd, void *d,
                                             const char *args)
@@ -347,9 +371,18 @@ static const char *threads_config_set_scope(cmd_parms *cmd, void *d,
     }
     for (i = 0; i < scope->nelts; i++) {
         const char *perm = APR_ARRAY_IDX(scope, i, const char *);
-        if (!threads_scope_is_known(perm)) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server,
-                         THREADS_LOGNO(00020) "%s:%d: ThreadsScope: unknown "
+
+        if (threads_scope_is_known(perm)) {
+            continue;
+        }
+        /* Reported with the other startup warnings (config_check.c); an
+         * .htaccess file is read per request, so it says so at info. */
+        if (ap_check_cmd_context(cmd, NOT_IN_HTACCESS) == NULL) {
+            threads_config_note_unknown_scope(cmd, perm);
+        }
+        else {
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, cmd->server,
+                         THREADS_LOGNO(00215) "%s:%d: ThreadsScope: unknown "
                                               "permission %s is sent as given",
                          cmd->directive->filename, cmd->directive->line_num,
                          perm);
@@ -375,12 +408,28 @@ static const char *threads_config_set_pass_as(cmd_parms *cmd, void *d,
                                  &((threads_dir_conf_t *)d)->pass_as);
 }
 
-/* ThreadsRemoteUser id|username */
+/* ThreadsRemoteUser id|username. A username needs the profile: in the
+ * server configuration the server is told (check_config holds it to
+ * ThreadsProfile On); an .htaccess file is read at request time, when the
+ * server's configuration is only read, so it is checked here. */
 static const char *threads_config_set_remote_user(cmd_parms *cmd, void *d,
                                                   const char *arg)
 {
-    return threads_config_choose(cmd, arg, threads_remote_user_choices,
-                                 &((threads_dir_conf_t *)d)->remote_user);
+    threads_dir_conf_t *dc = d;
+    threads_server_conf_t *sc = threads_config_cmd_server(cmd);
+    const char *err = threads_config_choose(
+        cmd, arg, threads_remote_user_choices, &dc->remote_user);
+
+    if (err || dc->remote_user != THREADS_REMOTE_USER_USERNAME) {
+        return err;
+    }
+    if (ap_check_cmd_context(cmd, NOT_IN_HTACCESS) == NULL) {
+        sc->username_wanted = 1;
+    }
+    else if (!threads_config_profile(sc)) {
+        return threads_config_error(cmd, "username needs ThreadsProfile On");
+    }
+    return NULL;
 }
 
 #define THREADS_SERVER_FIELD(f) ((void *)APR_OFFSETOF(threads_server_conf_t, f))
@@ -463,6 +512,9 @@ void *threads_config_merge_server(apr_pool_t *p, void *basev, void *addv)
 
     THREADS_MERGE_PTR(app_id);
     THREADS_MERGE_PTR(app_secret);
+    m->app_secret_looks_like_path = add->app_secret
+                                        ? add->app_secret_looks_like_path
+                                        : base->app_secret_looks_like_path;
     /* The redirect URI and its path travel together. */
     m->redirect_uri =
         add->redirect_uri ? add->redirect_uri : base->redirect_uri;
@@ -476,6 +528,10 @@ void *threads_config_merge_server(apr_pool_t *p, void *basev, void *addv)
     THREADS_MERGE_INT(long_lived);
     THREADS_MERGE_INT(refresh_window);
     THREADS_MERGE_INT(profile);
+    /* Each server reports its own, the main server's only once. */
+    m->unknown_scopes = add->unknown_scopes;
+    /* Sections of the main server apply to its virtual hosts too. */
+    m->username_wanted = base->username_wanted || add->username_wanted;
     THREADS_MERGE_INT(state_timeout);
     THREADS_MERGE_PTR(session_key);
     m->session_key_old =

@@ -44,12 +44,20 @@ typedef enum {
     THREADS_REMOTE_USER_USERNAME
 } threads_remote_user_e;
 
+/* An unknown permission of ThreadsScope, reported at startup. */
+typedef struct {
+    const char *file;
+    int line;
+    const char *perm;
+} threads_config_unknown_scope_t;
+
 /* Per server (and virtual host). Directive fields are written only while
  * the configuration is read; the fields under "runtime" only in
  * post_config and child_init. Requests read both, never write. */
 typedef struct {
     const char *app_id;
     const char *app_secret;
+    int app_secret_looks_like_path; /* inline, and an existing file's path */
     const char *redirect_uri;
     const char *callback_path; /* decoded path of redirect_uri */
     const char *callback_link; /* its path as written, for links */
@@ -59,6 +67,8 @@ typedef struct {
     int long_lived;
     apr_int64_t refresh_window;
     int profile;
+    int username_wanted; /* a ThreadsRemoteUser username of the server
+                            configuration (not .htaccess) */
     apr_int64_t state_timeout;
     const char *session_key;
     const char *session_key_old;
@@ -66,6 +76,10 @@ typedef struct {
     int ssl_verify;
     const char *ca_file;
     const char *proxy;
+
+    /* unknown permissions of this server's ThreadsScope directives, for the
+     * startup warnings */
+    apr_array_header_t *unknown_scopes; /* of threads_config_unknown_scope_t */
 
     /* runtime */
     const threads_key_t *keys[2]; /* sealing key, then the older one */
@@ -88,9 +102,12 @@ void *threads_config_create_server(apr_pool_t *p, server_rec *s);
 void *threads_config_merge_server(apr_pool_t *p, void *base, void *add);
 void *threads_config_create_dir(apr_pool_t *p, char *dir);
 void *threads_config_merge_dir(apr_pool_t *p, void *base, void *add);
-/* Cross-directive checks for every server; runs for httpd -t too. */
+/* Cross-directive checks for every server; runs for httpd -t too.
+ * Returns OK, or !OK with every problem logged. */
 int threads_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                          server_rec *s);
+/* The warnings of every server's configuration (not fatal). */
+void threads_config_warn(apr_pool_t *ptemp, server_rec *s);
 threads_server_conf_t *threads_config_server(const server_rec *s);
 threads_dir_conf_t *threads_config_dir(const request_rec *r);
 /* 1 when r asks for the callback path (of ThreadsRedirectUri) of its

@@ -1,11 +1,19 @@
 /*
- * config_check.c: the checks that span directives, run in check_config so
- * that httpd -t catches them, and the startup warnings of a server's
- * configuration.
+ * config_check.c: what the configuration alone shows is wrong (errors, in
+ * check_config, so httpd -t catches them) or risky (warnings, logged where
+ * a sysadmin sees them: on the console when httpd -t or a start first
+ * checks the configuration, then in the error log once it is open).
  */
 #include "httpd/config.h"
 
+#include <grp.h>
+#include <unistd.h>
+
+#include "http_core.h"
+#include "apr_file_info.h"
 #include "apr_strings.h"
+#include "mod_session.h"
+#include "unixd.h"
 
 /* The names of the three required directives a server lacks. */
 static const char *threads_config_missing(apr_pool_t *p,
@@ -39,10 +47,188 @@ static const char *threads_config_server_name(apr_pool_t *p,
         s->defn_name ? s->defn_name : "main config", s->defn_line_number);
 }
 
+/* ------------------------------------------------------------------ */
+/* Does Session On cover the callback path?                            */
+/* ------------------------------------------------------------------ */
+
+typedef enum {
+    THREADS_COVER_NO = 0,
+    THREADS_COVER_YES,
+    THREADS_COVER_UNKNOWN /* a section the config alone cannot place */
+} threads_cover_e;
+
+/* mod_session's settings of one configuration section, or NULL. */
+static const session_dir_conf *threads_config_session_of(module *session,
+                                                         ap_conf_vector_t *v)
+{
+    return v ? ap_get_module_config(v, session) : NULL;
+}
+
+/* 1 when <Location path> applies to uri, as httpd's location walk has it:
+ * a prefix that ends at a slash or at the end of uri. */
+static int threads_config_location_matches(const char *path, const char *uri)
+{
+    apr_size_t len = strlen(path);
+
+    return len > 0 && !strncmp(uri, path, len) &&
+           (path[len - 1] == '/' || uri[len] == '/' || uri[len] == '\0');
+}
+
+/* Whether mod_session is on for the callback path of s. Certain only from
+ * the server's own setting and plain <Location> sections; a <Directory>,
+ * regex or wildcard section that turns sessions on or off leaves it to
+ * the request (the callback says so then, THREADS00111). */
+static threads_cover_e threads_config_session_covers(server_rec *s,
+                                                     const char *path)
+{
+    module *session = ap_find_linked_module("mod_session.c");
+    const session_dir_conf *conf;
+    core_server_config *core;
+    int on, i;
+
+    if (!session) {
+        return THREADS_COVER_UNKNOWN;
+    }
+    conf = threads_config_session_of(session, s->lookup_defaults);
+    on = conf && conf->enabled;
+    core = ap_get_core_module_config(s->module_config);
+    for (i = 0; core->sec_dir && i < core->sec_dir->nelts; i++) {
+        conf = threads_config_session_of(
+            session, APR_ARRAY_IDX(core->sec_dir, i, ap_conf_vector_t *));
+        if (conf && conf->enabled_set) {
+            return THREADS_COVER_UNKNOWN;
+        }
+    }
+    for (i = 0; core->sec_url && i < core->sec_url->nelts; i++) {
+        ap_conf_vector_t *v =
+            APR_ARRAY_IDX(core->sec_url, i, ap_conf_vector_t *);
+        core_dir_config *where = ap_get_core_module_config(v);
+
+        conf = threads_config_session_of(session, v);
+        if (!conf || !conf->enabled_set) {
+            continue;
+        }
+        if (where->r || where->d_is_fnmatch || !where->d) {
+            return THREADS_COVER_UNKNOWN;
+        }
+        if (threads_config_location_matches(where->d, path)) {
+            on = conf->enabled;
+        }
+    }
+    return on ? THREADS_COVER_YES : THREADS_COVER_NO;
+}
+
+/* ------------------------------------------------------------------ */
+/* Can the children read a file?                                       */
+/* ------------------------------------------------------------------ */
+
+/* 1 when uid/gid (and the user's other groups) may do what mask asks of
+ * finfo: owner, group and other bits as the kernel weighs them. */
+static int threads_config_may(const apr_finfo_t *finfo, uid_t uid,
+                              const gid_t *groups, int ngroups,
+                              apr_fileperms_t owner, apr_fileperms_t group,
+                              apr_fileperms_t other)
+{
+    int i;
+
+    if (finfo->user == uid) {
+        return (finfo->protection & owner) != 0;
+    }
+    for (i = 0; i < ngroups; i++) {
+        if (finfo->group == groups[i]) {
+            return (finfo->protection & group) != 0;
+        }
+    }
+    return (finfo->protection & other) != 0;
+}
+
+/* Why the user httpd's children run as cannot read path (a directory on
+ * the way it cannot enter, or the file itself), or NULL when it can.
+ * ACLs are not looked at. */
+static const char *threads_config_child_cannot_read(apr_pool_t *p,
+                                                    const char *path)
+{
+    gid_t groups[64];
+    int ngroups = 64;
+    apr_finfo_t finfo;
+    char *dir = apr_pstrdup(p, path);
+    char *slash;
+
+    if (geteuid() != 0 || ap_unixd_config.user_id == 0) {
+        return NULL; /* the children are whoever reads it now */
+    }
+    if (getgrouplist(ap_unixd_config.user_name, ap_unixd_config.group_id,
+                     groups, &ngroups) < 0) {
+        groups[0] = ap_unixd_config.group_id;
+        ngroups = 1;
+    }
+    for (slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        if (apr_stat(&finfo, dir, APR_FINFO_PROT | APR_FINFO_OWNER, p) ==
+                APR_SUCCESS &&
+            !threads_config_may(&finfo, ap_unixd_config.user_id, groups,
+                                ngroups, APR_UEXECUTE, APR_GEXECUTE,
+                                APR_WEXECUTE)) {
+            return apr_psprintf(p, "cannot enter %s", dir);
+        }
+        *slash = '/';
+    }
+    if (apr_stat(&finfo, path, APR_FINFO_PROT | APR_FINFO_OWNER, p) ==
+            APR_SUCCESS &&
+        !threads_config_may(&finfo, ap_unixd_config.user_id, groups, ngroups,
+                            APR_UREAD, APR_GREAD, APR_WREAD)) {
+        return "cannot read it";
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* The checks                                                          */
+/* ------------------------------------------------------------------ */
+
+/* The errors of one complete server; returns their number. */
+static int threads_config_server_errors(apr_pool_t *ptemp, server_rec *s,
+                                        const threads_server_conf_t *sc)
+{
+    const char *name = threads_config_server_name(ptemp, s);
+    const char *why;
+    int errors = 0;
+
+    if (sc->username_wanted && !threads_config_profile(sc)) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                     THREADS_LOGNO(00025) "%s: ThreadsRemoteUser username "
+                                          "needs ThreadsProfile On (the "
+                                          "username comes from the profile)",
+                     name);
+        errors++;
+    }
+    if (threads_config_session_covers(s, sc->callback_path) ==
+        THREADS_COVER_NO) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                     THREADS_LOGNO(00026) "%s: Session On does not cover %s, "
+                                          "the path of ThreadsRedirectUri: "
+                                          "set it for the server, or in a "
+                                          "<Location> that holds that path",
+                     name, sc->callback_path);
+        errors++;
+    }
+    if (sc->ca_file &&
+        (why = threads_config_child_cannot_read(ptemp, sc->ca_file))) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                     THREADS_LOGNO(00027) "%s: ThreadsCaFile %s: user %s, as "
+                                          "whom httpd's children call "
+                                          "Threads, %s",
+                     name, sc->ca_file, ap_unixd_config.user_name, why);
+        errors++;
+    }
+    return errors;
+}
+
 int threads_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                          server_rec *s)
 {
-    int status = OK;
+    int status = OK, configured = 0;
+    server_rec *main_server = s;
 
     for (; s; s = s->next) {
         const threads_server_conf_t *sc = threads_config_server(s);
@@ -61,20 +247,115 @@ int threads_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         if (nmissing) {
             continue;
         }
-        if (sc->ssl_verify == 0) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                         THREADS_LOGNO(00023) "%s: ThreadsSslVerify Off: calls "
-                                              "to Threads accept any "
-                                              "certificate",
-                         threads_config_server_name(ptemp, s));
-        }
-        if (!strncasecmp(threads_config_token_url(sc), "http:", 5)) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                         THREADS_LOGNO(00024) "%s: ThreadsTokenUrl is plain "
-                                              "http: the app secret and codes "
-                                              "cross the network unencrypted",
-                         threads_config_server_name(ptemp, s));
+        configured = 1;
+        if (threads_config_server_errors(ptemp, s, sc)) {
+            status = !OK;
         }
     }
+    if (configured && !ap_find_linked_module("mod_session_cookie.c") &&
+        !ap_find_linked_module("mod_session_dbd.c")) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, main_server,
+                     THREADS_LOGNO(00028) "mod_threads_oauth keeps logins in "
+                                          "mod_session, which needs a store: "
+                                          "load session_cookie_module (or "
+                                          "session_dbd_module)");
+        status = !OK;
+    }
     return status;
+}
+
+/* 1 when url is plain http. */
+static int threads_config_is_plain_http(const char *url)
+{
+    return !strncasecmp(url, "http:", 5);
+}
+
+/* 1 when url's host is threads.net or one of its subdomains. */
+static int threads_config_is_threads_net(apr_pool_t *p, const char *url)
+{
+    apr_uri_t uri;
+    apr_size_t len;
+
+    if (apr_uri_parse(p, url, &uri) != APR_SUCCESS || !uri.hostname) {
+        return 0;
+    }
+    len = strlen(uri.hostname);
+    return !strcasecmp(uri.hostname, "threads.net") ||
+           (len > 12 && !strcasecmp(uri.hostname + len - 12, ".threads.net"));
+}
+
+/* The warnings of one complete server. */
+static void threads_config_server_warnings(apr_pool_t *ptemp, server_rec *s,
+                                           const threads_server_conf_t *sc)
+{
+    const char *name = threads_config_server_name(ptemp, s);
+    int i;
+
+    if (sc->ssl_verify == 0) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     THREADS_LOGNO(00023) "%s: ThreadsSslVerify Off: calls "
+                                          "to Threads accept any "
+                                          "certificate",
+                     name);
+    }
+    if (threads_config_is_plain_http(threads_config_token_url(sc))) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     THREADS_LOGNO(00024) "%s: ThreadsTokenUrl is plain "
+                                          "http: the app secret and codes "
+                                          "cross the network unencrypted",
+                     name);
+    }
+    if (threads_config_is_plain_http(threads_config_graph_url(sc))) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     THREADS_LOGNO(00029) "%s: ThreadsGraphUrl is plain "
+                                          "http: the app secret (in the "
+                                          "long-lived exchange) and tokens "
+                                          "cross the network unencrypted",
+                     name);
+    }
+    if (threads_config_is_plain_http(threads_config_authorize_url(sc))) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     THREADS_LOGNO(00030) "%s: ThreadsAuthorizeUrl is plain "
+                                          "http: the browser's sign-in can "
+                                          "be read and changed on the way",
+                     name);
+    }
+    if (threads_config_is_threads_net(ptemp,
+                                      threads_config_authorize_url(sc))) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     THREADS_LOGNO(00031) "%s: ThreadsAuthorizeUrl is on "
+                                          "threads.net, whose redirect to "
+                                          "threads.com has been seen to drop "
+                                          "the query: use "
+                                          "https://threads.com/oauth/authorize",
+                     name);
+    }
+    if (sc->app_secret_looks_like_path) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     THREADS_LOGNO(00032) "%s: ThreadsAppSecret is the path "
+                                          "of an existing file and is taken "
+                                          "as the secret itself: write "
+                                          "file:<path> to read the file",
+                     name);
+    }
+    for (i = 0; sc->unknown_scopes && i < sc->unknown_scopes->nelts; i++) {
+        const threads_config_unknown_scope_t *u = &APR_ARRAY_IDX(
+            sc->unknown_scopes, i, threads_config_unknown_scope_t);
+
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     THREADS_LOGNO(00020) "%s:%d: ThreadsScope: unknown "
+                                          "permission %s is sent as given",
+                     u->file, u->line, u->perm);
+    }
+}
+
+void threads_config_warn(apr_pool_t *ptemp, server_rec *s)
+{
+    for (; s; s = s->next) {
+        const threads_server_conf_t *sc = threads_config_server(s);
+
+        if (threads_config_complete(sc)) {
+            threads_config_server_warnings(ptemp, s, sc);
+        }
+    }
 }

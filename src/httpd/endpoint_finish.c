@@ -30,30 +30,90 @@ static int threads_finish_stale_state(request_rec *r)
     return threads_page_error(r, THREADS_PAGE_STATE_EXPIRED, &detail);
 }
 
-/* Consumes the pending login of state; 1 when it was there and fresh. */
-static int threads_finish_take_state(request_rec *r, const char *state,
-                                     threads_pending_t *out)
+/* What became of a callback's state. */
+typedef enum {
+    THREADS_STATE_TAKEN,  /* pending and fresh: consumed */
+    THREADS_STATE_STALE,  /* missing, unknown, used or expired */
+    THREADS_STATE_UNSAVED /* consumed, but the session could not keep that:
+                             going on would let it be used again */
+} threads_state_e;
+
+/* Consumes the pending login of state. */
+static threads_state_e threads_finish_take_state(request_rec *r,
+                                                 const char *state,
+                                                 threads_pending_t *out)
 {
     const threads_server_conf_t *sc = threads_config_server(r->server);
     apr_array_header_t *pending = threads_session_read_pending(r);
-    int found;
 
     threads_pending_prune(pending, apr_time_sec(apr_time_now()),
                           threads_config_state_timeout(sc));
-    found = state && *state && threads_pending_take(pending, state, out);
-    if (found) {
-        threads_session_write_pending(r, pending);
+    if (!state || !*state || !threads_pending_take(pending, state, out)) {
+        return THREADS_STATE_STALE;
     }
-    return found;
+    /* Logged by the session code when it fails. */
+    return threads_session_write_pending(r, pending) == APR_SUCCESS
+               ? THREADS_STATE_TAKEN
+               : THREADS_STATE_UNSAVED;
+}
+
+/* Reads the profile into token. 0 when it cannot be read, names another
+ * user, or has no username (each logged). */
+static int threads_finish_profile(request_rec *r, threads_token_t *token)
+{
+    threads_profile_reply_t profile;
+
+    if (threads_graph_profile(r, token->access_token, &profile) != OK) {
+        return 0; /* logged by threads_graph_profile */
+    }
+    if (!profile.id || strcmp(profile.id, token->user_id)) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      THREADS_LOGNO(00109) "profile names another user "
+                                           "than the token (%s): ignored",
+                      token->user_id);
+        return 0;
+    }
+    token->username = profile.username;
+    token->name = profile.name;
+    return profile.username != NULL;
+}
+
+/* Consumes the pending login of the callback's state: OK, or the answer
+ * (a stale state's page, or 500 when the session cannot keep it used). */
+static int threads_finish_consume(request_rec *r, threads_callback_t *cb,
+                                  threads_pending_t *login, int is_error)
+{
+    switch (threads_finish_take_state(r, apr_table_get(cb->params, "state"),
+                                      login)) {
+        case THREADS_STATE_TAKEN:
+            return OK;
+        case THREADS_STATE_UNSAVED:
+            return HTTP_INTERNAL_SERVER_ERROR;
+        case THREADS_STATE_STALE:
+            break;
+    }
+    if (is_error) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      THREADS_LOGNO(00107) "error callback with a missing, "
+                                           "unknown, used or expired state");
+    }
+    else {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      THREADS_LOGNO(00103) "callback with a missing, unknown, "
+                                           "used or expired state");
+    }
+    return threads_finish_stale_state(r);
 }
 
 /* What a login adds to a fresh short-lived token when configured: the
- * 60-day token and the profile. Neither failing stops the login. */
-static void threads_finish_upgrade(request_rec *r, threads_token_t *token)
+ * 60-day token and the profile. Neither failing stops the login, but
+ * where ThreadsRemoteUser username needs it: an all-digit username could
+ * equal another user's id, so REMOTE_USER never falls back to the id and
+ * the login ends with a 502. Returns OK or that status. */
+static int threads_finish_upgrade(request_rec *r, threads_token_t *token)
 {
     const threads_server_conf_t *sc = threads_config_server(r->server);
     threads_token_reply_t reply;
-    threads_profile_reply_t profile;
 
     if (threads_config_long_lived(sc)) {
         if (threads_graph_exchange_long_lived(r, token->access_token, &reply) ==
@@ -69,20 +129,17 @@ static void threads_finish_upgrade(request_rec *r, threads_token_t *token)
                           token->user_id);
         }
     }
-    if (threads_config_profile(sc)) {
-        if (threads_graph_profile(r, token->access_token, &profile) != OK) {
-            return; /* logged by threads_graph_profile */
-        }
-        if (!profile.id || strcmp(profile.id, token->user_id)) {
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                          THREADS_LOGNO(00109) "profile names another user "
-                                               "than the token (%s): ignored",
-                          token->user_id);
-            return;
-        }
-        token->username = profile.username;
-        token->name = profile.name;
+    if (threads_config_profile(sc) && !threads_finish_profile(r, token) &&
+        sc->username_wanted) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      THREADS_LOGNO(00110) "login of user %s refused: "
+                                           "ThreadsRemoteUser username needs "
+                                           "the username, which Threads did "
+                                           "not give",
+                      token->user_id);
+        return HTTP_BAD_GATEWAY;
     }
+    return OK;
 }
 
 /* The error page for a code exchange that did not give a token. */
@@ -114,12 +171,9 @@ int threads_endpoint_code(request_rec *r, threads_callback_t *cb)
     apr_int64_t now;
     int status;
 
-    if (!threads_finish_take_state(r, apr_table_get(cb->params, "state"),
-                                   &login)) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      THREADS_LOGNO(00103) "callback with a missing, unknown, "
-                                           "used or expired state");
-        return threads_finish_stale_state(r);
+    status = threads_finish_consume(r, cb, &login, 0);
+    if (status != OK) {
+        return status;
     }
     if (!*code) {
         threads_page_detail_t detail = {NULL, NULL, NULL};
@@ -143,7 +197,12 @@ int threads_endpoint_code(request_rec *r, threads_callback_t *cb)
                                     : THREADS_SHORT_TOKEN_LIFETIME);
     token.type = THREADS_TOKEN_SHORT;
     token.scope = login.scope;
-    threads_finish_upgrade(r, &token);
+    if (threads_finish_upgrade(r, &token) != OK) {
+        threads_page_detail_t detail = {NULL, NULL, NULL};
+
+        detail.link_url = threads_login_link(r, login.return_url);
+        return threads_page_error(r, THREADS_PAGE_NO_USERNAME, &detail);
+    }
     if (threads_session_write_token(r, &token) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -165,13 +224,10 @@ int threads_endpoint_error(request_rec *r, threads_callback_t *cb)
     /* Meta's guide spells it "acceess_denied" once: accept both. */
     int denied =
         !strcmp(error, "access_denied") || !strcmp(error, "acceess_denied");
+    int status = threads_finish_consume(r, cb, &login, 1);
 
-    if (!threads_finish_take_state(r, apr_table_get(cb->params, "state"),
-                                   &login)) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      THREADS_LOGNO(00107) "error callback with a missing, "
-                                           "unknown, used or expired state");
-        return threads_finish_stale_state(r);
+    if (status != OK) {
+        return status;
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   THREADS_LOGNO(00105) "sign-in cancelled: error=%s "

@@ -8,6 +8,7 @@
 
 #include "apr_lib.h"
 #include "apr_strings.h"
+#include "httpd.h"
 
 /* What reaches the application, in both spellings. */
 typedef struct {
@@ -89,6 +90,47 @@ threads_export_unset_matching(apr_pool_t *p, apr_table_t *t,
     return doomed;
 }
 
+/* Removes X-Threads-* from the Connection header. It names hop-by-hop
+ * headers, which mod_proxy drops before the backend: a client naming the
+ * module's own headers there would have them dropped, and the backend
+ * would see a request without its login. */
+static void threads_export_scrub_connection(request_rec *r)
+{
+    const char *value = apr_table_get(r->headers_in, "Connection");
+    const char *rest, *kept = NULL;
+    char *token;
+    int dropped = 0;
+
+    if (!value || !ap_strcasestr(value, "threads")) {
+        return;
+    }
+    rest = value;
+    /* Items come back trimmed and in lower case (names are
+     * case-insensitive), NULL after the last. */
+    while ((token = ap_get_list_item(r->pool, &rest)) != NULL) {
+        if (!*token) {
+            continue;
+        }
+        if (threads_export_is_reserved_header(token)) {
+            dropped = 1;
+            continue;
+        }
+        kept = kept ? apr_pstrcat(r->pool, kept, ", ", token, NULL) : token;
+    }
+    if (!dropped) {
+        return;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                  THREADS_LOGNO(00208) "removed X-Threads-* from the "
+                                       "client's Connection header");
+    if (kept) {
+        apr_table_setn(r->headers_in, "Connection", kept);
+    }
+    else {
+        apr_table_unset(r->headers_in, "Connection");
+    }
+}
+
 /* In a subrequest also the CGI variables, which a parent outside AuthType
  * Threads (an SSI page) already put into the environment the subrequest
  * inherits. */
@@ -104,6 +146,7 @@ void threads_export_scrub(request_rec *r)
                       ap_escape_logitem(
                           r->pool, APR_ARRAY_IDX(removed, i, const char *)));
     }
+    threads_export_scrub_connection(r);
     if (r->main) {
         threads_export_unset_matching(r->pool, r->subprocess_env,
                                       threads_export_is_reserved_variable);
@@ -143,8 +186,10 @@ void threads_export_login(request_rec *r, const threads_token_t *t)
     values[THREADS_VAR_USERNAME] = t->username;
     values[THREADS_VAR_NAME] = t->name;
 
-    r->user = threads_config_remote_user(dc) == THREADS_REMOTE_USER_USERNAME &&
-                      t->username
+    /* Never the id in place of a username: an all-digit username could
+     * equal another user's id. authn.c lets no login without its
+     * username reach here under ThreadsRemoteUser username. */
+    r->user = threads_config_remote_user(dc) == THREADS_REMOTE_USER_USERNAME
                   ? (char *)t->username
                   : (char *)t->user_id;
     r->ap_auth_type = (char *)THREADS_AUTH_TYPE;

@@ -6,8 +6,15 @@
 
 #include "httpd/module.h"
 
-/* Caps the log levels of the modules that would print codes or cookies on
- * server s, with a notice naming each cap. post_config only. */
-void threads_logcap_server(apr_pool_t *pconf, server_rec *s);
+/* Finds the modules to cap and caps the server-wide levels of every
+ * server (main_server and its virtual hosts), with one notice that names
+ * the caps. post_config only, when the module is configured somewhere. */
+void threads_logcap_setup(apr_pool_t *pconf, server_rec *main_server);
+
+/* Caps r's levels when the module handles r: the callback path, AuthType
+ * Threads, and every subrequest or internal redirect of such a request.
+ * Run after each per-directory merge (translate_name, post_perdir_config):
+ * a per-directory LogLevel replaces r->log. */
+void threads_logcap_request(request_rec *r);
 
 #endif /* THREADS_HTTPD_LOGCAP_H */

@@ -59,12 +59,8 @@ int threads_login_start(request_rec *r, const char *return_url,
     const char *scope_list = threads_scope_join(r->pool, scope);
     char *state;
 
-    if (!threads_session_enabled(r)) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      THREADS_LOGNO(00100) "cannot start a login for %s: "
-                                           "Session On must cover it",
-                      r->uri);
-        return HTTP_INTERNAL_SERVER_ERROR;
+    if (!threads_session_require(r)) {
+        return threads_page_error(r, THREADS_PAGE_SESSION_MISSING, NULL);
     }
     if (threads_state_generate(r->pool, &state) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,

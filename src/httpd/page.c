@@ -5,6 +5,7 @@
  * value that came from the request or from Threads.
  */
 #include "httpd/page.h"
+#include "httpd/request.h"
 
 #include "http_core.h"
 #include "http_protocol.h"
@@ -81,13 +82,93 @@ static const threads_page_row_t threads_page_rows[] = {
                                   "in with Threads and needs a code or an "
                                   "error.",
                                   "Home"},
+    [THREADS_PAGE_SESSION_MISSING] = {HTTP_INTERNAL_SERVER_ERROR,
+                                      "session_unavailable",
+                                      "Sign-in is not available",
+                                      "This site cannot keep a sign-in: its "
+                                      "session is not set up. The error log "
+                                      "says what is missing.",
+                                      "Home"},
+    [THREADS_PAGE_NO_USERNAME] = {HTTP_BAD_GATEWAY, "profile_unavailable",
+                                  "Sign-in failed",
+                                  "Threads did not tell this site your "
+                                  "username. Please try again.",
+                                  "Try again"},
 };
 
-void threads_page_no_store(request_rec *r)
+/* Adds the tidy filter to r once. */
+static void threads_page_add_tidy(request_rec *r)
 {
-    /* err_headers_out survives ap_die(), so redirects and errors keep it. */
+    threads_request_t *st = threads_request_of(r);
+
+    if (!st->tidy_added) {
+        st->tidy_added = 1;
+        ap_add_output_filter(THREADS_PAGE_TIDY_FILTER, NULL, r, r->connection);
+    }
+}
+
+void threads_page_protect(request_rec *r)
+{
+    /* err_headers_out survives ap_die(), so redirects and errors keep
+     * them. */
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     apr_table_setn(r->err_headers_out, "Pragma", "no-cache");
+    apr_table_setn(r->err_headers_out, "Referrer-Policy", "no-referrer");
+    threads_request_state(r)->marked = 1;
+    threads_page_add_tidy(r);
+}
+
+void threads_page_insert_error_filter(request_rec *r)
+{
+    /* httpd's error path starts the filters afresh. */
+    threads_request_of(r)->tidy_added = 0;
+    if (threads_request_state(r)->marked) {
+        threads_page_add_tidy(r);
+    }
+}
+
+/* apr_table_do callback: appends a value not seen yet to the array. */
+static int threads_page_collect(void *rec, const char *key, const char *value)
+{
+    apr_array_header_t *seen = rec;
+    int i;
+
+    for (i = 0; i < seen->nelts; i++) {
+        if (!strcmp(APR_ARRAY_IDX(seen, i, const char *), value)) {
+            return 1;
+        }
+    }
+    APR_ARRAY_PUSH(seen, const char *) = value;
+    return 1;
+}
+
+/* Runs after mod_session's filter, before the headers go out: mod_session
+ * removes a cookie in both header tables (two Set-Cookie lines) and adds
+ * its own "Cache-Control: no-cache, private" beside ours. */
+apr_status_t threads_page_tidy_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    request_rec *r = f->r;
+    apr_array_header_t *cookies = apr_array_make(r->pool, 2, sizeof(char *));
+    int i;
+
+    apr_table_do(threads_page_collect, cookies, r->headers_out, "Set-Cookie",
+                 NULL);
+    apr_table_do(threads_page_collect, cookies, r->err_headers_out,
+                 "Set-Cookie", NULL);
+    apr_table_unset(r->headers_out, "Set-Cookie");
+    apr_table_unset(r->err_headers_out, "Set-Cookie");
+    for (i = 0; i < cookies->nelts; i++) {
+        apr_table_addn(r->err_headers_out, "Set-Cookie",
+                       APR_ARRAY_IDX(cookies, i, const char *));
+    }
+    apr_table_unset(r->headers_out, "Cache-Control");
+    apr_table_unset(r->headers_out, "Pragma");
+    apr_table_unset(r->headers_out, "Referrer-Policy");
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->err_headers_out, "Pragma", "no-cache");
+    apr_table_setn(r->err_headers_out, "Referrer-Policy", "no-referrer");
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
 }
 
 void threads_page_from_hook(request_rec *r)
@@ -98,7 +179,7 @@ void threads_page_from_hook(request_rec *r)
 int threads_page_send(request_rec *r, int status, const char *content_type,
                       const char *body)
 {
-    threads_page_no_store(r);
+    threads_page_protect(r);
     r->status = status;
     ap_set_content_type(r, content_type);
     ap_set_content_length(r, (apr_off_t)strlen(body));
@@ -185,7 +266,7 @@ int threads_page_error(request_rec *r, threads_page_error_e which,
     threads_page_set_var(r, "THREADS_ERROR",
                          detail->error ? detail->error : row->error);
     threads_page_set_var(r, "THREADS_ERROR_DESCRIPTION", detail->description);
-    threads_page_no_store(r);
+    threads_page_protect(r);
 
     /* The sysadmin's own page wins: httpd's error path serves it. */
     if (threads_page_has_error_document(r, row->status)) {
@@ -222,7 +303,7 @@ int threads_page_login_required(request_rec *r, const char *login_url)
     apr_table_setn(r->err_headers_out, "WWW-Authenticate",
                    "Threads realm=\"Sign in with Threads\"");
     if (threads_page_has_error_document(r, HTTP_UNAUTHORIZED)) {
-        threads_page_no_store(r);
+        threads_page_protect(r);
         return HTTP_UNAUTHORIZED;
     }
     return threads_page_send(r, HTTP_UNAUTHORIZED, "application/json", body);

@@ -24,8 +24,11 @@ typedef enum {
     THREADS_PAGE_PARAM_TOO_LONG,  /* 400 */
     THREADS_PAGE_PARAM_TWICE,     /* 400 */
     THREADS_PAGE_MALFORMED,       /* 400: bad escapes, empty names */
-    THREADS_PAGE_NO_ENDPOINT      /* 400: the callback without a parameter
+    THREADS_PAGE_NO_ENDPOINT,     /* 400: the callback without a parameter
                                      it knows */
+    THREADS_PAGE_SESSION_MISSING, /* 500: mod_session cannot keep logins */
+    THREADS_PAGE_NO_USERNAME      /* 502: ThreadsRemoteUser username, and
+                                     Threads did not say the username */
 } threads_page_error_e;
 
 /* What varies between two answers of the same error page. */
@@ -36,8 +39,19 @@ typedef struct {
     const char *link_url;    /* NULL: the table's (the home page) */
 } threads_page_detail_t;
 
-/* Cache-Control: no-store (and Pragma) on the response, errors included. */
-void threads_page_no_store(request_rec *r);
+/* Marks a response as the module's, errors included: Cache-Control:
+ * no-store (and Pragma), Referrer-Policy: no-referrer (the callback's URL
+ * holds the code and state), and, once mod_session has saved, one
+ * Set-Cookie per cookie and one Cache-Control. */
+void threads_page_protect(request_rec *r);
+
+/* The filter that keeps one of each header (registered by the module). */
+apr_status_t threads_page_tidy_filter(ap_filter_t *f, apr_bucket_brigade *bb);
+#define THREADS_PAGE_TIDY_FILTER "THREADS_TIDY"
+
+/* insert_error_filter: the same filter on httpd's error answer to a
+ * request the module marked. */
+void threads_page_insert_error_filter(request_rec *r);
 
 /* Lets a hook that runs before the handler (check_authn) answer the
  * request: httpd inserts the output filters, mod_session's among them,

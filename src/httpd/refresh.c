@@ -51,5 +51,11 @@ void threads_refresh_if_due(request_rec *r, threads_token_t *t)
                                            "using it until %" APR_INT64_T_FMT,
                       t->user_id, t->expires_at);
     }
-    threads_session_write_token(r, t);
+    if (threads_session_write_token(r, t) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      THREADS_LOGNO(00158) "token of user %s: the session "
+                                           "did not keep the refresh; this "
+                                           "request goes on with it",
+                      t->user_id);
+    }
 }

@@ -11,12 +11,15 @@
 
 /* Kept in r->request_config. The fields about the login live in the state
  * of the initial request, so subrequests and internal redirects share
- * them; authn_done is per request_rec. */
+ * them; authn_done and tidy_added are per request_rec. */
 typedef struct {
     int token_loaded;       /* the session was read */
     threads_token_t *token; /* the session's token record, or NULL */
     int expiry_logged;      /* "token expired" was logged */
+    int log_capped;         /* the module handles it: its log is capped */
+    int marked;             /* the module wrote (or started) its answer */
     int authn_done;         /* check_authn ran for this request_rec */
+    int tidy_added;         /* the tidy filter is on this request_rec */
 } threads_request_t;
 
 /* create_request hook: a fresh state for every request_rec. */

@@ -56,9 +56,33 @@ static session_rec *threads_session_of(request_rec *r)
     return z;
 }
 
-int threads_session_enabled(request_rec *r)
+int threads_session_require(request_rec *r)
 {
-    return threads_session_of(r) != NULL;
+    session_rec *z = NULL;
+    apr_status_t rv = threads_session_load_fn(r, &z);
+
+    if (rv == APR_SUCCESS && z) {
+        return 1;
+    }
+    if (rv == APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      THREADS_LOGNO(00051) "no session for %s: Session On "
+                                           "must cover this path (and the "
+                                           "callback's)",
+                      r->uri);
+    }
+    else {
+        /* mod_session found no store to load the session from. */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      THREADS_LOGNO(00057) "Session On covers %s but no "
+                                           "session store is set for it: "
+                                           "SessionCookieName "
+                                           "(mod_session_cookie) or "
+                                           "SessionDBDCookieName "
+                                           "(mod_session_dbd)",
+                      r->uri);
+    }
+    return 0;
 }
 
 /* Opens the sealed entry name; NULL when absent or not opening. */
@@ -97,9 +121,9 @@ static apr_status_t threads_session_put(request_rec *r, const char *name,
 
     if (!z) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      THREADS_LOGNO(00051) "no session for %s: Session On "
-                                           "must cover this URL",
-                      r->uri);
+                      THREADS_LOGNO(00058) "cannot write %s: no session for "
+                                           "%s",
+                      name, r->uri);
         return APR_ENOTIMPL;
     }
     if (plain) {
@@ -156,7 +180,10 @@ apr_status_t threads_session_write_token(request_rec *r,
         kept.name = NULL;
         plain = threads_token_encode(r->pool, &kept);
     }
-    if (threads_sealed_length(strlen(plain)) > THREADS_SESSION_TOKEN_BUDGET) {
+    /* Where ThreadsRemoteUser username needs it, the username stays: a
+     * login without it fails rather than naming nobody. */
+    if (threads_sealed_length(strlen(plain)) > THREADS_SESSION_TOKEN_BUDGET &&
+        !threads_config_server(r->server)->username_wanted) {
         kept.username = NULL;
         plain = threads_token_encode(r->pool, &kept);
     }
@@ -186,7 +213,7 @@ apr_array_header_t *threads_session_read_pending(request_rec *r)
 /* Removes a token entry that does not open (tampered, or sealed under a
  * key no longer listed): it is junk, and would otherwise crowd a new
  * login's state out of the cookie. */
-static void threads_session_drop_junk_token(request_rec *r)
+static apr_status_t threads_session_drop_junk_token(request_rec *r)
 {
     session_rec *z = threads_session_of(r);
     const char *sealed = NULL;
@@ -195,8 +222,9 @@ static void threads_session_drop_junk_token(request_rec *r)
         threads_session_get_fn(r, z, THREADS_SESSION_TOKEN, &sealed) ==
             APR_SUCCESS &&
         sealed && *sealed && !threads_session_open(r, THREADS_SESSION_TOKEN)) {
-        threads_session_put(r, THREADS_SESSION_TOKEN, NULL);
+        return threads_session_put(r, THREADS_SESSION_TOKEN, NULL);
     }
+    return APR_SUCCESS;
 }
 
 /* Characters the sealed token entry takes in the session now. */
@@ -226,9 +254,13 @@ apr_status_t threads_session_write_pending(request_rec *r,
                                            apr_array_header_t *list)
 {
     apr_size_t token_size, budget;
+    apr_status_t rv;
     char *plain;
 
-    threads_session_drop_junk_token(r);
+    rv = threads_session_drop_junk_token(r);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
     token_size = threads_session_token_size(r);
     budget = token_size < THREADS_SESSION_BUDGET
                  ? THREADS_SESSION_BUDGET - token_size

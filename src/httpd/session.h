@@ -26,7 +26,9 @@ apr_status_t threads_session_write_pending(request_rec *r,
                                            apr_array_header_t *list);
 /* Removes every value of the module from the session. */
 apr_status_t threads_session_clear(request_rec *r);
-/* 1 when Session On covers this request. */
-int threads_session_enabled(request_rec *r);
+/* 1 when mod_session can keep the module's values for r; else 0, with an
+ * error-level line that names what is missing (Session On, or a store)
+ * and the path. */
+int threads_session_require(request_rec *r);
 
 #endif /* THREADS_HTTPD_SESSION_H */

@@ -10,6 +10,7 @@ module wrote.
 """
 
 import json
+import re
 import time
 
 import pytest
@@ -193,31 +194,56 @@ def test_remote_user_username(httpd_factory, browser_factory, standin):
     ("error5xx", {}),
     ("garbage", {}),
     ("custom", {"body": b'{"id": "1234", "username": "someone_else"}'}),
-], ids=["oauth_exception", "502", "not_json", "other_user"])
-def test_remote_user_username_falls_back_to_the_id(
+    ("custom", {"body": ('{"id": "%s", "name": "No Username"}'
+                         % USER_ID).encode()}),
+], ids=["oauth_exception", "502", "not_json", "other_user", "no_username"])
+def test_remote_user_username_never_falls_back_to_the_id(
         httpd_factory, browser_factory, standin, kind, params):
+    """An all-digit username could equal another user's id: without the
+    username the login fails (502, a try-again link), nothing is kept."""
     h = httpd_factory(directives={"ThreadsProfile": "On"},
                       extra=REMOTE_USER_USERNAME)
     b = browser_factory(h)
     standin.set_fault("me", kind, **params)
-    flow = b.login(START)
-    assert flow.final.status_code == 200, describe(flow.final)
+    flow = b.start_login(START)
+    b.finish_login(flow, follow_final=False)
+    page = assert_module_page(flow.callback, 502)
+    assert "username" in page
+    assert re.search(r'href="[^"]*\?login=%2Fapp%2Fenv\.cgi"', page), page
     assert len(standin.requests_for("me")) == 1
-    env = cgi_env(b.get(START))
-    assert env["REMOTE_USER"] == USER_ID
-    assert "THREADS_USERNAME" not in env
-    assert "THREADS_NAME" not in env
-    assert warnings(h, "profile"), h.error_log_tail(30)
+    # Nothing of the login was kept: the next visit logs in again.
+    r = b.get(START)
+    assert r.status_code == 302, describe(r)
+    assert r.headers["Location"].startswith(standin.authorize_url + "?")
+    refused = h.error_log_lines(r"THREADS00110")
+    assert len(refused) == 1 and ":error]" in refused[0], h.error_log_tail(30)
 
 
-def test_remote_user_username_without_profile_is_the_id(
-        httpd_factory, browser_factory, standin):
-    h = httpd_factory(extra=REMOTE_USER_USERNAME)
+def test_remote_user_username_needs_the_profile(configtest):
+    rc, out = configtest(extra=REMOTE_USER_USERNAME)
+    assert rc != 0, out
+    assert "THREADS00025" in out
+    assert "ThreadsRemoteUser username needs ThreadsProfile On" in out
+
+
+@needs_crypto
+def test_remote_user_username_of_a_login_without_one(httpd_factory,
+                                                     browser_factory,
+                                                     standin):
+    """A session without a username, at a location that names users by
+    username: a 502 page with a link to sign in again, never the id,
+    never a loop of logins."""
+    h = httpd_factory(directives={"ThreadsProfile": "On"},
+                      extra=REMOTE_USER_USERNAME)
     b = browser_factory(h)
     b.login(START)
-    env = cgi_env(b.get(START))
-    assert env["REMOTE_USER"] == USER_ID
-    assert standin.requests_for("me") == []
+    forge_token(b, n=None)
+    calls = len(standin.requests)
+    r = b.get(START)
+    page = assert_module_page(r, 502)
+    assert re.search(r'href="[^"]*\?login=%2Fapp%2Fenv\.cgi"', page), page
+    assert standin.requests[calls:] == []
+    assert h.error_log_lines(r"THREADS00157.*holds no username")
 
 
 # ---------------------------------------------------------------------------

@@ -560,6 +560,22 @@ START_TEST(profile_invalid)
     expect_bad_profile("{\"id\":\"1\",\"username\":\"al\\u007fice\"}");
     expect_bad_profile("{\"id\":\"1\",\"name\":\"A\\r\\nX-Threads: 1\"}");
     expect_bad_profile("{\"id\":\"1\",\"name\":[\"A\"]}");
+    /* C1 controls and the characters that reorder text, escaped and raw:
+     * "admin" written backwards behind U+202E would read as another
+     * user in a log or a page. */
+    expect_bad_profile("{\"id\":\"1\",\"username\":\"a\\u0085b\"}");
+    expect_bad_profile("{\"id\":\"1\",\"username\":\"a\xc2\x9b"
+                       "b\"}");
+    expect_bad_profile("{\"id\":\"1\",\"username\":\"\\u202enimda\"}");
+    expect_bad_profile("{\"id\":\"1\",\"username\":\"\xe2\x80\xae"
+                       "nimda\"}");
+    expect_bad_profile("{\"id\":\"1\",\"name\":\"A\\u200eB\"}");
+    expect_bad_profile("{\"id\":\"1\",\"name\":\"A\\u200fB\"}");
+    expect_bad_profile("{\"id\":\"1\",\"name\":\"A\\u202aB\"}");
+    expect_bad_profile("{\"id\":\"1\",\"name\":\"A\\u2066B\"}");
+    expect_bad_profile("{\"id\":\"1\",\"name\":\"A\\u2069B\"}");
+    expect_bad_profile("{\"id\":\"1\",\"name\":\"A\\u061cB\"}");
+    expect_bad_profile("{\"id\":\"1\",\"name\":\"A\\u2028B\"}");
 
     big = apr_palloc(unit_pool, 300);
     memset(big, 'u', 299);

@@ -98,6 +98,29 @@ START_TEST(utf8)
 }
 END_TEST
 
+/* The code points that must not reach a header or variable, and their
+ * neighbours, which may. */
+START_TEST(unsafe_chars)
+{
+    static const unsigned long unsafe[] = {
+        0x00,   0x0a,   0x1f,   0x7f,   0x80,   0x85,   0x9f,   0x061c,
+        0x200e, 0x200f, 0x2028, 0x2029, 0x202a, 0x202e, 0x2066, 0x2069};
+    static const unsigned long safe[] = {0x20,   'a',    0x7e,   0xa0,
+                                         0xe9,   0x061b, 0x200d, 0x2010,
+                                         0x202f, 0x2065, 0x206a, 0x1f600};
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(unsafe) / sizeof(*unsafe); i++) {
+        ck_assert_msg(threads_text_is_unsafe_char(unsafe[i]), "U+%04lX",
+                      unsafe[i]);
+    }
+    for (i = 0; i < sizeof(safe) / sizeof(*safe); i++) {
+        ck_assert_msg(!threads_text_is_unsafe_char(safe[i]), "U+%04lX",
+                      safe[i]);
+    }
+}
+END_TEST
+
 /* The suite of src/core/text.c. */
 Suite *threads_text_suite(void)
 {
@@ -110,6 +133,7 @@ Suite *threads_text_suite(void)
     tcase_add_test(tc, parse_positive);
     tcase_add_test(tc, hex_and_base64url);
     tcase_add_test(tc, utf8);
+    tcase_add_test(tc, unsafe_chars);
     suite_add_tcase(s, tc);
     return s;
 }

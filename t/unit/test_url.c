@@ -18,6 +18,12 @@ START_TEST(url_is_local_accepts)
                                        "/app/?next=//evil",
                                        "/~user/",
                                        "/a@b",
+                                       "/.well-known/x",
+                                       "/a/...",
+                                       "/a/..b/c",
+                                       "/a.b/",
+                                       "/app?next=/../x",
+                                       "/app#/../x",
                                        NULL};
     int i;
 
@@ -66,6 +72,20 @@ START_TEST(url_is_local_rejects)
                                       "/a b",
                                       " /app",
                                       "\t/app",
+                                      "/./",
+                                      "/.//evil.example",
+                                      "/..//evil.example",
+                                      "/%2e//evil.example",
+                                      "/%2E%2e//evil.example",
+                                      "/.%2e//evil.example",
+                                      "/app/./x",
+                                      "/app/../x",
+                                      "/app/..",
+                                      "/app/.",
+                                      "/app/.?x=1",
+                                      "/app/..#top",
+                                      "/.",
+                                      "/..",
                                       NULL};
     int i;
 
