@@ -893,6 +893,8 @@ def test_login_redirect(httpd, browser, standin, payload, status):
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
 def test_other_methods_on_the_callback_are_405(httpd, browser, standin,
                                                method):
+    """Only Meta's callbacks and the logout take POST; the return from
+    Threads (code and state) is a GET."""
     flow = browser.start_login(START)
     target = flow.callback_url[len(httpd.base_url):]
     r = raw_request(httpd, target, [("Cookie", "session=" + browser.cookie()),

@@ -390,7 +390,9 @@ class ThreadsStandin:
           reset_mid_body           headers and half the body, then RST
           garbage(body)            200 text/html "<html>oops"
           huge(size=2 MiB, chunked=False)  200 with a huge JSON-ish body
-          reject(message, code)    the OAuthException of that endpoint
+          reject(message, code, status, subcode)  the OAuthException of
+                                   that endpoint (Graph: code 190 by
+                                   default, status 400)
           error5xx(status=502)     a 5xx HTML page
           redirect(location, status=302)  to <base>/moved<target> by default
           no_token(body)           200 {"user_id":1}
