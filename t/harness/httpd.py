@@ -367,6 +367,31 @@ class Httpd:
         self.stop()
         return self.start()
 
+    def graceful(self, timeout=10.0):
+        """A graceful restart (SIGUSR1 to the parent, as `apachectl
+        graceful` sends): returns once the parent has read the
+        configuration again and says so in the error log (AH00489)."""
+        assert self.running, "httpd is not running"
+        # Each start and each graceful restart (AH00493) ends in one
+        # AH00489. The port answers before the parent logs it: wait for
+        # the current generation's line first.
+        restarts = len(self.error_log_lines(r"AH00493:"))
+        self._wait_for_ah00489(restarts + 1, timeout)
+        os.kill(self.proc.pid, signal.SIGUSR1)
+        self._wait_for_ah00489(restarts + 2, timeout)
+        return self
+
+    def _wait_for_ah00489(self, count, timeout):
+        """Waits until the error log holds count AH00489 lines."""
+        deadline = time.monotonic() + timeout
+        while len(self.error_log_lines(r"AH00489:")) < count:
+            if not self.running:
+                raise HttpdError("httpd exited:\n%s" % self.error_log_tail())
+            if time.monotonic() > deadline:
+                raise HttpdError("httpd did not come up within %.0f s:\n%s"
+                                 % (timeout, self.error_log_tail()))
+            time.sleep(0.02)
+
     # -- logs -----------------------------------------------------------------
 
     def url(self, path="/"):
