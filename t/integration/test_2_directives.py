@@ -408,3 +408,127 @@ def test_server_without_the_three_answers_500(httpd_factory,
     assert standin.requests == []
     # Public pages are unaffected.
     assert b.get("/").status_code == 200
+
+
+# ---------------------------------------------------------------------------
+# 2. Warnings at startup: on the console and in the error log
+# ---------------------------------------------------------------------------
+
+# The warnings the configuration alone gives, by log ID.
+STARTUP_WARNINGS = ("THREADS00020", "THREADS00023", "THREADS00024",
+                    "THREADS00029", "THREADS00030", "THREADS00031",
+                    "THREADS00032")
+SECRET_FILE = "{secret file}"  # stands for the path of an existing file
+
+# id -> (log ID, directives, what the warning line names)
+WARNING_CASES = {
+    "graph-http": ("THREADS00029",
+                   {"ThreadsGraphUrl": "http://127.0.0.2:9"},
+                   "ThreadsGraphUrl"),
+    "authorize-http": ("THREADS00030",
+                       {"ThreadsAuthorizeUrl":
+                        "http://127.0.0.2:9/oauth/authorize"},
+                       "ThreadsAuthorizeUrl"),
+    "authorize-threads-net": ("THREADS00031",
+                              {"ThreadsAuthorizeUrl":
+                               "https://threads.net/oauth/authorize"},
+                              "https://threads.com/oauth/authorize"),
+    "authorize-www-threads-net": ("THREADS00031",
+                                  {"ThreadsAuthorizeUrl":
+                                   "https://www.threads.net/oauth/authorize"},
+                                  "https://threads.com/oauth/authorize"),
+    "secret-is-a-path": ("THREADS00032",
+                         {"ThreadsAppSecret": SECRET_FILE},
+                         "file:"),
+    "ssl-verify-off": ("THREADS00023", {"ThreadsSslVerify": "Off"},
+                       "ThreadsSslVerify Off"),
+    "token-http": ("THREADS00024",
+                   {"ThreadsTokenUrl": "http://127.0.0.2:9/oauth/access_token"},
+                   "ThreadsTokenUrl"),
+    "unknown-permission": ("THREADS00020",
+                           {"ThreadsScope":
+                            "threads_basic,threads_future_permission"},
+                           "threads_future_permission"),
+}
+
+
+def warning_ids(text):
+    """The startup warning IDs in text, one entry a line."""
+    return [logno for ln in text.splitlines() for logno in STARTUP_WARNINGS
+            if logno + ":" in ln]
+
+
+def warning_lines(text, logno):
+    return [ln for ln in text.splitlines() if logno + ":" in ln]
+
+
+@pytest.mark.parametrize("case", sorted(WARNING_CASES))
+def test_startup_warning_on_the_console_and_once_in_the_error_log(
+        httpd_factory, filedir, case):
+    """httpd -t and the start print it; the error log (all a daemon has
+    once its console is gone) has it once per start and once again per
+    graceful restart."""
+    logno, directives, names = WARNING_CASES[case]
+    secret_path = write_file(filedir, "looks-like-a-secret", "x\n")
+    directives = {k: (secret_path if v == SECRET_FILE else v)
+                  for k, v in directives.items()}
+    h = httpd_factory(start=False, directives=directives)
+
+    rc, out = h.configtest()
+    assert rc == 0 and "Syntax OK" in out, out
+    assert warning_ids(out) == [logno], out
+    line, = warning_lines(out, logno)
+    assert ":warn]" in line and names in line, line
+
+    h.start()
+    assert warning_ids(h.read_stderr()) == [logno], h.read_stderr()
+    assert warning_ids(h.error_log()) == [logno], h.error_log()
+    line, = warning_lines(h.error_log(), logno)
+    assert ":warn]" in line and names in line, line
+
+    h.graceful()
+    assert warning_ids(h.error_log()) == [logno, logno], h.error_log()
+    # Whatever else: the secret is never logged.
+    assert secret_path not in h.error_log() + h.read_stderr() + out
+
+
+def test_clean_configuration_gives_no_startup_warning(httpd_factory):
+    h = httpd_factory(start=False, extra="<Location /app>\n    ThreadsScope "
+                      "threads_basic,threads_content_publish\n</Location>")
+    rc, out = h.configtest()
+    assert rc == 0 and "Syntax OK" in out, out
+    h.start()
+    h.graceful()
+    for text in (out, h.read_stderr(), h.error_log()):
+        assert warning_ids(text) == [], text
+
+
+def conf_line_of(h, needle):
+    """The number of the first line of h's httpd.conf holding needle."""
+    with open(h.conf_path) as f:
+        for number, line in enumerate(f, 1):
+            if needle in line:
+                return number
+    raise AssertionError("%r is not in %s" % (needle, h.conf_path))
+
+
+def test_startup_warnings_name_where(httpd_factory):
+    """A virtual host's warning names the virtual host and where it is
+    defined; an unknown permission, the line of its ThreadsScope."""
+    h = httpd_factory(start=False, extra="\n".join([
+        "<VirtualHost *:*>",
+        "    ServerName plain-token.test",
+        "    ThreadsTokenUrl http://127.0.0.2:9/oauth/access_token",
+        "</VirtualHost>",
+        "<Location /app>",
+        "    ThreadsScope threads_basic threads_future_permission",
+        "</Location>",
+    ]))
+    h.start()
+    log = h.error_log()
+    line, = warning_lines(log, "THREADS00024")
+    assert "plain-token.test" in line, line
+    assert "%s:%d" % (h.conf_path, conf_line_of(h, "<VirtualHost")) in line
+    line, = warning_lines(log, "THREADS00020")
+    assert "%s:%d" % (h.conf_path,
+                      conf_line_of(h, "threads_future_permission")) in line
