@@ -4,15 +4,19 @@
 the accepted forms must take effect. Each test writes its own httpd.conf
 (see t/conftest.py); a started httpd talks to the Threads stand-in."""
 
+import grp
 import json
 import os
+import pwd
 import re
+import shutil
 import subprocess
 
 import pytest
 
-from harness import (APACHE2, APP_ID, APP_SECRET, BASE_MODULES, USER_ID,
-                     assert_module_json, clean_env, describe, query_of)
+from harness import (APACHE2, APP_ID, APP_SECRET, BASE_MODULES,
+                     CALLBACK_PATH, USER_ID, assert_module_json, clean_env,
+                     describe, httpdconf, query_of)
 
 # The three directives every server that uses the module needs.
 REQUIRED = ("ThreadsAppId", "ThreadsAppSecret", "ThreadsRedirectUri")
@@ -532,3 +536,170 @@ def test_startup_warnings_name_where(httpd_factory):
     line, = warning_lines(log, "THREADS00020")
     assert "%s:%d" % (h.conf_path,
                       conf_line_of(h, "threads_future_permission")) in line
+
+
+# ---------------------------------------------------------------------------
+# 2. Startup errors that span directives and modules
+# ---------------------------------------------------------------------------
+
+def error_line(rc, out, logno):
+    """apache2 -t failed, and with one emerg line of logno: that line."""
+    assert rc != 0, "apache2 -t accepted it:\n" + out
+    assert "Syntax OK" not in out, out
+    lines = [ln for ln in out.splitlines() if logno + ":" in ln]
+    assert len(lines) == 1, out
+    assert ":emerg]" in lines[0], lines[0]
+    return lines[0]
+
+
+@pytest.fixture
+def configtest_with(httpd_factory):
+    """configtest with any keyword of httpd_factory (session, modules)."""
+    def run(**conf):
+        return httpd_factory(start=False, **conf).configtest()
+
+    return run
+
+
+COOKIE_STORE = httpdconf.COOKIE_SESSION[0]
+
+
+def session_section(open_line, close_line, lines=("Session On",
+                                                  COOKIE_STORE)):
+    return "\n".join([open_line] + ["    " + ln for ln in lines]
+                     + [close_line])
+
+
+# Session On where the callback (/oauth/callback) plainly is not covered.
+NOT_COVERING = {
+    "only-in-location-app": (None, session_section("<Location /app>",
+                                                   "</Location>")),
+    "location-that-only-shares-a-prefix": (
+        None, session_section("<Location /oauth/call>", "</Location>")
+        + "\n" + session_section("<Location /app>", "</Location>")),
+    "nowhere": (None, ""),
+    "off-for-the-callback": (
+        httpdconf.COOKIE_SESSION,
+        session_section("<Location /oauth>", "</Location>",
+                        ["Session Off"])),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NOT_COVERING))
+def test_session_not_covering_the_callback_is_refused(configtest_with,
+                                                      case):
+    session, extra = NOT_COVERING[case]
+    rc, out = configtest_with(session=session, extra=extra)
+    line = error_line(rc, out, "THREADS00026")
+    assert "Session On" in line and CALLBACK_PATH in line, line
+
+
+def covering(h, case):
+    """The session configuration of a case that may cover the callback:
+    what the module cannot place (a <Directory>, a regex, a wildcard)
+    or what does cover it."""
+    return {
+        "server-level": "Session On\n" + COOKIE_STORE,
+        "directory": session_section('<Directory "%s">' % h.docroot,
+                                     "</Directory>"),
+        "location-match": session_section('<LocationMatch "^/(app|oauth)/">',
+                                          "</LocationMatch>"),
+        "location-regex": session_section('<Location ~ "^/">',
+                                          "</Location>"),
+        "location-wildcard": session_section('<Location "/*/*">',
+                                             "</Location>"),
+        "location-of-the-callback": session_section(
+            "<Location %s>" % CALLBACK_PATH, "</Location>")
+        + "\n" + session_section("<Location /app>", "</Location>"),
+        "location-of-its-folder": session_section("<Location /oauth/>",
+                                                  "</Location>")
+        + "\n" + session_section("<Location /app>", "</Location>"),
+    }[case]
+
+
+@pytest.mark.parametrize("case", [
+    "server-level", "directory", "location-match", "location-regex",
+    "location-wildcard", "location-of-the-callback",
+    "location-of-its-folder"])
+def test_session_that_may_cover_the_callback_is_accepted(
+        httpd_factory, browser_factory, standin, case):
+    h = httpd_factory(start=False, session=None)
+    h.extra = covering(h, case)
+    rc, out = h.configtest()
+    assert rc == 0, out
+    assert "THREADS00026" not in out
+    # Each of them does cover it: a login goes through.
+    h.start()
+    flow = browser_factory(h).login("/app/env.cgi")
+    assert cgi_env(flow.final)["REMOTE_USER"] == USER_ID
+
+
+def test_no_session_store_module_is_refused(configtest_with):
+    no_store = [m for m in BASE_MODULES if m != "session_cookie"]
+    rc, out = configtest_with(modules=no_store, session=())
+    line = error_line(rc, out, "THREADS00028")
+    assert "session_cookie_module" in line, line
+    assert "session_dbd_module" in line, line
+
+
+def test_no_session_store_is_fine_where_the_module_is_unused(
+        configtest_with):
+    no_store = [m for m in BASE_MODULES if m != "session_cookie"]
+    rc, out = configtest_with(modules=no_store, session=None,
+                              directives=NONE_OF_THEM, location_app=False)
+    assert rc == 0, out
+    assert "THREADS00028" not in out
+
+
+needs_root = pytest.mark.skipif(
+    os.geteuid() != 0, reason="httpd's children keep the user when not "
+    "started as root")
+
+
+def children_user():
+    return httpdconf.children_user()[0]
+
+
+def copy_ca(tls, directory, mode, group="root"):
+    """A copy of the stand-in's CA file in directory, root-owned, with
+    mode and group."""
+    path = os.path.join(directory, "ca.pem")
+    shutil.copyfile(tls.ca_file, path)
+    os.chown(path, 0, grp.getgrnam(group).gr_gid)
+    os.chmod(path, mode)
+    return path
+
+
+@needs_root
+@pytest.mark.parametrize("mode", [0o600, 0o640], ids=["0600", "0640"])
+def test_ca_file_the_children_cannot_read_is_refused(configtest, tls,
+                                                     filedir, mode):
+    path = copy_ca(tls, filedir, mode)
+    rc, out = configtest(directives={"ThreadsCaFile": path})
+    line = error_line(rc, out, "THREADS00027")
+    assert path in line and children_user() in line, line
+
+
+@needs_root
+def test_ca_file_in_a_folder_the_children_cannot_enter_is_refused(
+        configtest, tls, filedir):
+    closed = os.path.join(filedir, "closed")
+    os.mkdir(closed, 0o700)
+    os.chmod(closed, 0o700)
+    path = copy_ca(tls, closed, 0o644)
+    rc, out = configtest(directives={"ThreadsCaFile": path})
+    line = error_line(rc, out, "THREADS00027")
+    assert path in line and children_user() in line, line
+    assert "cannot enter %s" % closed in line, line
+
+
+@needs_root
+def test_ca_file_readable_through_the_childrens_group_is_accepted(
+        httpd_factory, browser_factory, standin, tls, filedir):
+    group = grp.getgrgid(pwd.getpwnam(children_user()).pw_gid).gr_name
+    path = copy_ca(tls, filedir, 0o640, group=group)
+    h = httpd_factory(directives={"ThreadsCaFile": path})
+    assert "THREADS00027" not in h.read_stderr() + h.error_log()
+    # The children read it at every call to Threads.
+    flow = browser_factory(h).login("/app/env.cgi")
+    assert cgi_env(flow.final)["REMOTE_USER"] == USER_ID
