@@ -309,6 +309,18 @@ def real_values(browser, standin):
     return vals
 
 
+def as_headers(values):
+    """real_values() as the sorted header pairs the module sends."""
+    return sorted(("X-Threads-" + "-".join(
+        w.capitalize() for w in k.split("_")), v) for k, v in values.items())
+
+
+def threads_headers(items):
+    """The sorted X-Threads-* (or X_Threads_*) pairs of a header list."""
+    return sorted((n, v) for n, v in items
+                  if n.lower().replace("_", "-").startswith("x-threads"))
+
+
 def forged_request(httpd, browser, path, extra=()):
     headers = [("Cookie", "session=" + browser.cookie())] \
         if browser.cookie() else []
@@ -354,13 +366,9 @@ def test_proxied_backend_never_sees_forged_headers(hostile, browser_factory,
     assert r.status == 200, r
     items = json.loads(r.body)
     assert_no_forged_value(r.body.decode())
-    threads = [(n, v) for n, v in items
-               if n.lower().replace("_", "-").startswith("x-threads")]
+    threads = threads_headers(items)
     if mode in ("headers", "both"):
-        want = sorted(("X-Threads-" + "-".join(
-            w.capitalize() for w in k.split("_")), v)
-            for k, v in real.items())
-        assert sorted(threads) == want, items
+        assert threads == as_headers(real), items
     else:
         assert threads == [], items
     assert ["X-Other", OTHER_IN_VALUE] in items
@@ -395,6 +403,71 @@ def test_forged_headers_on_the_callback(hostile, browser_factory, standin):
     info = json.loads(r.body, parse_int=str)
     assert str(info["user_id"]) == USER_ID
     assert_no_forged_value(r.body.decode())
+
+
+def proxied_request(httpd, path, headers):
+    """GET path with the header pairs in order (duplicates allowed) on a
+    fresh connection that http.client keeps open, so that the request's
+    own Connection header is the only one: (status, body)."""
+    conn = http.client.HTTPConnection(httpd.host, httpd.port, timeout=10)
+    try:
+        conn.putrequest("GET", path, skip_accept_encoding=True)
+        for name, value in headers:
+            conn.putheader(name, value)
+        conn.endheaders()
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+# Connection headers that name the module's headers as hop-by-hop, which
+# mod_proxy would drop before the backend; X-Hop names a harmless header.
+CONNECTION_VALUES = [
+    "close, X-Threads-User-Id, X-Threads-Access-Token",
+    "X-THREADS-USER-ID, x-threads-access-token, X-Threads-Token-Expires, "
+    "x-Threads-token-type, X-Threads-Scope",
+    "X_Threads_User_Id,X-Threads-Access-Token , X-Hop",
+    "X-Threads-User-Id",
+]
+
+
+@pytest.mark.parametrize("mode", ["headers", "both"])
+@pytest.mark.parametrize("connection", CONNECTION_VALUES,
+                         ids=["close", "cases", "underscore-and-hop",
+                              "alone"])
+def test_connection_header_cannot_drop_the_modules_headers(
+        hostile, browser_factory, standin, recorder, mode, connection):
+    b = browser_factory(hostile)
+    logged_in(b)
+    real = real_values(b, standin)
+    status, body = proxied_request(hostile, "/px-%s/x" % mode, [
+        ("Cookie", "session=" + b.cookie()), ("Connection", connection),
+        ("X-Hop", "hop-by-hop"), ("X-Kept", "end-to-end")] + NAV
+        + list(FORGED))
+    assert status == 200, body
+    items = json.loads(body)
+    assert_no_forged_value(body.decode())
+    assert threads_headers(items) == as_headers(real), items
+    names = [n.lower() for n, _ in items]
+    # Other tokens of Connection still work: X-Hop is hop-by-hop where it
+    # is named, X-Kept always reaches the backend.
+    assert ("x-hop" in names) == ("X-Hop" not in connection), items
+    assert ["X-Kept", "end-to-end"] in items
+
+
+def test_connection_header_naming_a_custom_header_still_drops_it(
+        hostile, browser_factory, standin, recorder):
+    b = browser_factory(hostile)
+    logged_in(b)
+    status, body = proxied_request(hostile, "/px-headers/x", [
+        ("Cookie", "session=" + b.cookie()), ("Connection", "X-Hop"),
+        ("X-Hop", "hop-by-hop")] + NAV)
+    assert status == 200, body
+    items = json.loads(body)
+    names = [n.lower() for n, _ in items]
+    assert "x-hop" not in names, items
+    assert dict(items)["X-Threads-User-Id"] == USER_ID
 
 
 # ---------------------------------------------------------------------------
