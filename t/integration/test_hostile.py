@@ -611,6 +611,137 @@ def test_crlf_in_the_profile_never_reaches_the_backend(
                      h.error_log_since(mark)), h.error_log_since(mark)
 
 
+# C1 controls and the direction marks, embeddings, overrides and isolates
+# of Unicode: in a username or a name they would reorder or hide what an
+# admin page, a log viewer or a terminal shows.
+UNSAFE_PROFILE_CHARS = ["\u0080", "\u0085", "\u009f", "\u200e", "\u200f",
+                        "\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
+                        "\u2066", "\u2067", "\u2068", "\u2069"]
+PROFILE_VALUES = {"username": "evil%suser", "name": "Evil %s Name"}
+FIELDS = ("username", "name")
+ENCODINGS = ("escaped", "raw")  # how /v1.0/me writes non-ASCII text
+# (character, field, encoding): every character in both encodings, the
+# fields in turn; and every character once, with field and encoding in
+# turn.
+UNSAFE_PROFILES = [(ch, FIELDS[i % 2], encoding)
+                   for i, ch in enumerate(UNSAFE_PROFILE_CHARS)
+                   for encoding in ENCODINGS]
+UNSAFE_ONCE = [(ch, FIELDS[i % 2], ENCODINGS[i // 2 % 2])
+               for i, ch in enumerate(UNSAFE_PROFILE_CHARS)]
+
+
+def profile_ids(cases):
+    return ["U+%04X-%s-%s" % (ord(ch), field, encoding)
+            for ch, field, encoding in cases]
+
+
+def profile_server(httpd_factory, recorder, standin, field, text,
+                   encoding, extra=""):
+    """An httpd with hostile_config() and ThreadsProfile On, and the
+    stand-in's profile field set to text, written as encoding."""
+    h = httpd_factory(start=False, modules=WITH_PROXY,
+                      directives={"ThreadsProfile": "On"})
+    h.extra = hostile_config(h, recorder.port) + extra
+    h.start()
+    setattr(standin, field, text)
+    standin.raw_utf8 = encoding == "raw"
+    return h
+
+
+def assert_profile_sent(standin, ch, encoding):
+    """The stand-in's answer to /v1.0/me held ch, written as encoding."""
+    me, = standin.requests_for("me")
+    raw = ch.encode("utf-8") in me.response_body
+    escaped = ("\\u%04x" % ord(ch)).encode() in me.response_body
+    assert (raw, escaped) == (encoding == "raw", encoding == "escaped"), (
+        me.response_body)
+
+
+@pytest.mark.parametrize("ch,field,encoding", UNSAFE_PROFILES,
+                         ids=profile_ids(UNSAFE_PROFILES))
+def test_unsafe_characters_in_the_profile_never_reach_the_app(
+        httpd_factory, browser_factory, standin, recorder, ch, field,
+        encoding):
+    """The profile is refused as a whole: the login goes on by id without
+    username and name, and a warning says why."""
+    h = profile_server(httpd_factory, recorder, standin, field,
+                       PROFILE_VALUES[field] % ch, encoding)
+    b = browser_factory(h)
+    mark = h.error_log_mark()
+    logged_in(b)
+    assert_profile_sent(standin, ch, encoding)
+    env = cgi_env(b.get("/pa-both/env.cgi"))
+    assert env["REMOTE_USER"] == USER_ID
+    for name in ("THREADS_USERNAME", "THREADS_NAME",
+                 "HTTP_X_THREADS_USERNAME", "HTTP_X_THREADS_NAME"):
+        assert name not in env, env
+    assert not [v for v in env.values() if ch in v], env
+    r = b.get("/px-headers/x")
+    assert r.status_code == 200, describe(r)
+    items = json.loads(r.text)
+    names = [n.lower() for n, _ in items]
+    assert "x-threads-user-id" in names, names
+    assert "x-threads-username" not in names, names
+    assert "x-threads-name" not in names, names
+    # http.server reads header bytes as Latin-1.
+    as_latin1 = ch.encode("utf-8").decode("latin-1")
+    assert not [v for _, v in items if as_latin1 in v or ch in v], items
+    info = assert_module_json(b.get(CALLBACK_PATH + "?info=json"), 200)
+    assert info["username"] is None, info
+    assert ch not in json.dumps(info, ensure_ascii=False), info
+    warned = [ln for ln in h.error_log_since(mark).splitlines()
+              if "THREADS00206:" in ln]
+    assert len(warned) == 1 and "[threads_oauth:warn]" in warned[0], (
+        h.error_log_since(mark))
+
+
+REMOTE_USER_BY_USERNAME = ("\n<Location /pa-both>\n"
+                           "    ThreadsRemoteUser username\n</Location>")
+
+
+@pytest.mark.parametrize("ch,field,encoding", UNSAFE_ONCE,
+                         ids=profile_ids(UNSAFE_ONCE))
+def test_unsafe_characters_in_the_profile_refuse_a_login_by_username(
+        httpd_factory, browser_factory, standin, recorder, ch, field,
+        encoding):
+    """ThreadsRemoteUser username never falls back to the id: the login
+    ends in the 502 page with a link to try again, and keeps nothing."""
+    h = profile_server(httpd_factory, recorder, standin, field,
+                       PROFILE_VALUES[field] % ch, encoding,
+                       extra=REMOTE_USER_BY_USERNAME)
+    b = browser_factory(h)
+    flow = b.start_login("/pa-both/env.cgi")
+    b.finish_login(flow, follow_final=False)
+    assert_profile_sent(standin, ch, encoding)
+    page = assert_module_page(flow.callback, 502)
+    assert ch not in page
+    assert re.search(r'href="[^"]*\?login=%2Fpa-both%2Fenv\.cgi"', page), page
+    refused = h.error_log_lines(r"THREADS00110:")
+    assert len(refused) == 1 and "[threads_oauth:error]" in refused[0], (
+        h.error_log_tail(20))
+    assert TOKEN_ENTRY not in session_entries(b.cookie())
+    assert_module_json(b.get(CALLBACK_PATH + "?info=json"), 401)
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_safe_non_ascii_profile_reaches_the_app(httpd_factory,
+                                                browser_factory, standin,
+                                                recorder, encoding):
+    """Only the unsafe characters are refused: letters, marks and symbols
+    of any script pass, in both JSON spellings."""
+    name = "Zo\u00eb \u05e9\u05dc\u05d5\u05dd \u65e5\u672c \u2713"
+    h = profile_server(httpd_factory, recorder, standin, "name", name,
+                       encoding, extra=REMOTE_USER_BY_USERNAME)
+    b = browser_factory(h)
+    logged_in(b, "/pa-both/env.cgi")
+    assert_profile_sent(standin, "\u2713", encoding)
+    env = cgi_env(b.get("/pa-both/env.cgi"))
+    assert env["THREADS_NAME"] == name
+    assert env["THREADS_USERNAME"] == standin.username
+    assert env["REMOTE_USER"] == standin.username
+    assert not h.error_log_lines(r"THREADS00206:|THREADS00110:")
+
+
 # ---------------------------------------------------------------------------
 # 3. Oversized and numerous cookies
 # ---------------------------------------------------------------------------
