@@ -1048,6 +1048,26 @@ REDIRECT_PAYLOADS = [
     ("evil", 400),
     ("?/evil", 400),
     ("#//evil", 400),
+    # Dot segments, which a browser resolves ("/.//evil.example" is
+    # "//evil.example"), each dot also as %2e.
+    ("/.//evil.example", 400),
+    ("/..//evil.example", 400),
+    ("/%2e//evil.example", 400),
+    ("/%2E%2e//evil.example", 400),
+    ("/.%2e//evil.example", 400),
+    ("/app/..//evil.example", 400),
+    ("/app/../x", 400),
+    ("/app/./x", 400),
+    ("/app/..", 400),
+    ("/app/%2e?q=1", 400),
+    ("/..#x", 400),
+    # Dots that are no dot segment: local as they stand.
+    ("/app/...", 302),
+    ("/app/.hidden", 302),
+    ("/app/x..", 302),
+    ("/app/%2e%2ex", 302),
+    ("/app/..%2fx", 302),
+    ("/app/page.html?next=/../x", 302),
 ]
 PAYLOAD_IDS = ["%02d-%s" % (i, urllib.parse.quote(p, safe="")[:24])
                for i, (p, _) in enumerate(REDIRECT_PAYLOADS)]
@@ -1066,8 +1086,16 @@ def test_logout_redirect(httpd, browser, standin, payload, status):
         assert loc == payload
         assert_logged_out(browser)
     else:
-        assert_module_page(r, 400)
-        assert "Location" not in r.headers
+        assert_bad_link_page(r, payload, "Bad sign-out link")
+
+
+def assert_bad_link_page(r, payload, title):
+    """The 400 page of a refused ?login= or ?logout= URL (a NUL is
+    refused with the whole query: "Bad sign-in request")."""
+    page = assert_module_page(r, 400)
+    if "\x00" not in payload:
+        assert "<h1>%s</h1>" % title in page, page
+    assert "Location" not in r.headers
 
 
 @pytest.mark.parametrize("payload,status", REDIRECT_PAYLOADS,
@@ -1077,8 +1105,7 @@ def test_login_redirect(httpd, browser, standin, payload, status):
     r = browser.get(link)
     assert r.status_code == status, describe(r)
     if status != 302:
-        assert_module_page(r, 400)
-        assert "Location" not in r.headers
+        assert_bad_link_page(r, payload, "Bad sign-in link")
         assert standin.requests == []
         return
     assert r.headers["Location"].startswith(standin.authorize_url + "?")
