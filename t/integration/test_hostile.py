@@ -228,6 +228,22 @@ def cookie_of(resp):
     return resp.header("Set-Cookie").split(";", 1)[0].split("=", 1)[1]
 
 
+def callback_of_raw_login(browser, r):
+    """Takes the login that the RawResponse r started (its cookie, its 302
+    to Threads) on in browser: the callback URL Threads sends back to."""
+    browser.set_cookie(cookie_of(r))
+    authz = browser.get(r.header("Location"),
+                        headers={"Sec-Fetch-Site": "cross-site"})
+    assert authz.status_code == 302, describe(authz)
+    return browser.location(authz)
+
+
+def finish_raw_login(browser, r):
+    """The callback's answer to the login the RawResponse r started."""
+    return browser.get(callback_of_raw_login(browser, r),
+                       headers={"Sec-Fetch-Site": "cross-site"})
+
+
 def assert_no_injected_header(resp, *names):
     """No raw header line of resp starts with one of names, and no header
     value holds CR or LF."""
@@ -522,12 +538,7 @@ def test_crlf_in_the_return_url(hostile, browser_factory, standin, path):
     assert "\r" not in body["login_url"] and "\n" not in body["login_url"]
     # Finish the login started by the raw request: the callback sends the
     # browser back to exactly the encoded path.
-    b.set_cookie(cookie_of(r))
-    authz = b.get(r.header("Location"), headers={"Sec-Fetch-Site":
-                                                 "cross-site"})
-    assert authz.status_code == 302, describe(authz)
-    cb_url = b.location(authz)
-    target = cb_url[len(hostile.base_url):]
+    target = callback_of_raw_login(b, r)[len(hostile.base_url):]
     cb = raw_request(hostile, target,
                      [("Cookie", "session=" + b.cookie())] + NAV)
     assert cb.status == 302, cb
@@ -548,10 +559,7 @@ def test_encoded_return_url_comes_back_unchanged(hostile, browser_factory,
     b = browser_factory(hostile)
     r = raw_request(hostile, path, NAV)
     assert r.status == 302, r
-    b.set_cookie(cookie_of(r))
-    authz = b.get(r.header("Location"), headers={"Sec-Fetch-Site":
-                                                 "cross-site"})
-    cb = b.get(b.location(authz), headers={"Sec-Fetch-Site": "cross-site"})
+    cb = finish_raw_login(b, r)
     assert cb.status_code == 302, describe(cb)
     assert cb.headers["Location"] == path, describe(cb)
 
@@ -829,11 +837,7 @@ def test_junk_module_value_does_not_block_a_new_login(httpd, browser,
     assert PENDING_ENTRY in session_entries(pair.split("=", 1)[1]), (
         "the login was started without keeping its state: %r..."
         % pair[:80])
-    browser.set_cookie(pair.split("=", 1)[1])
-    authz = browser.get(r.header("Location"),
-                        headers={"Sec-Fetch-Site": "cross-site"})
-    cb = browser.get(browser.location(authz),
-                     headers={"Sec-Fetch-Site": "cross-site"})
+    cb = finish_raw_login(browser, r)
     assert_redirect_to(cb, httpd, "/app/page.html")
     assert browser.get("/app/page.html").status_code == 200
 
@@ -1177,11 +1181,7 @@ def test_absolute_form_target_returns_to_the_local_path(httpd, browser,
     loc = r.header("Location")
     assert loc.startswith(standin.authorize_url + "?"), r
     assert "evil" not in loc
-    browser.set_cookie(cookie_of(r))
-    authz = browser.get(loc, headers={"Sec-Fetch-Site": "cross-site"})
-    assert authz.status_code == 302, describe(authz)
-    cb = browser.get(browser.location(authz),
-                     headers={"Sec-Fetch-Site": "cross-site"})
+    cb = finish_raw_login(browser, r)
     assert cb.status_code == 302, describe(cb)
     assert cb.headers["Location"] == "/app/page.html?q=1", describe(cb)
     assert_local_location(httpd, cb.headers["Location"])
