@@ -24,7 +24,7 @@ import pytest
 
 from harness import (BASE_MODULES, CALLBACK_PATH, USER_ID, assert_module_json,
                      assert_module_page, assert_redirect_to, describe,
-                     has_link)
+                     has_link, query_of)
 
 START = "/app/env.cgi?from=hostile"
 TOKEN_ENTRY = "threads.token"
@@ -1185,6 +1185,39 @@ def test_absolute_form_target_returns_to_the_local_path(httpd, browser,
     assert cb.status_code == 302, describe(cb)
     assert cb.headers["Location"] == "/app/page.html?q=1", describe(cb)
     assert_local_location(httpd, cb.headers["Location"])
+
+
+# Request targets with dot segments: httpd resolves them (and merges the
+# slashes) to a protected path, a browser would resolve the target as sent
+# to another one, off-site for the first four.
+DOT_TARGETS = ["/.//evil.example", "/%2e//evil.example",
+               "/app/%2E%2e//evil.example", "/app/..//evil.example?q=1",
+               "/app/./page.html", "/app/x/../page.html?q=1",
+               "/app/%2e/page.html"]
+
+
+@pytest.mark.parametrize("target", DOT_TARGETS)
+def test_dot_segments_in_the_request_target_return_home(
+        httpd_factory, browser_factory, standin, target):
+    h = httpd_factory(extra="<Location /evil.example>\n    AuthType "
+                      "Threads\n    Require valid-user\n</Location>")
+    r = raw_request(h, target, NAV)
+    assert r.status == 302, r
+    assert r.header("Location").startswith(standin.authorize_url + "?"), r
+    # The script's login link does not carry the target either.
+    x = raw_request(h, target, [("X-Requested-With", "XMLHttpRequest")])
+    assert x.status == 401, x
+    assert query_of(json.loads(x.body)["login_url"]) == {"login": ["/"]}, x
+    # The login the navigation started comes back home.
+    b = browser_factory(h)
+    cb = finish_raw_login(b, r)
+    assert_redirect_to(cb, h, "/")
+    assert cb.headers["Location"] == "/", describe(cb)
+    # Logged in, httpd serves what it resolved the target to (there is
+    # no /evil.example).
+    served = raw_request(h, target, [("Cookie", "session=" + b.cookie())]
+                         + NAV)
+    assert served.status == (200 if "page.html" in target else 404), served
 
 
 def test_forged_host_never_reaches_a_location_or_login_url(httpd, browser,
