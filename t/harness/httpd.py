@@ -242,7 +242,7 @@ class Httpd:
                           "GracefulShutdownTimeout 1"],
             cgid_sock=os.path.join(d, "cgid.sock"),
             access_log=self.access_log_path,
-            log_format='%h %l %u %t \\"%r\\" %>s %b %D',
+            log_format='%h %l %u %t \\"%r\\" %>s %b %D %{THREADS_ERROR}n',
             docroot=self.docroot, site=site, threads=self.directives,
             session=self.session, locations=locations, extra=self.extra)
 
@@ -426,6 +426,25 @@ class Httpd:
 
     def access_log(self):
         return _read_text(self.access_log_path)
+
+    def threads_error(self, target, method="GET", timeout=3.0):
+        """THREADS_ERROR (the page the module answered with, "-" for none)
+        of the last request for target, exactly as sent, in the access log.
+        httpd logs a request after answering it: this waits for its line.
+        """
+        rx = re.compile(r'"%s %s HTTP/1\.[01]" .* (\S+)$'
+                        % (re.escape(method), re.escape(target)))
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [m.group(1) for m in map(rx.search,
+                                             self.access_log().splitlines())
+                     if m]
+            if found:
+                return found[-1]
+            if time.monotonic() > deadline:
+                raise AssertionError("%s %s is not in the access log:\n%s"
+                                     % (method, target, self.access_log()))
+            time.sleep(0.02)
 
     def read_stderr(self):
         return _read_text(self.stderr_path)

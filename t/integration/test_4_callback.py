@@ -5,7 +5,6 @@ stand-in (see t/conftest.py)."""
 
 import html
 import json
-import os
 import re
 import time
 import urllib.parse
@@ -505,8 +504,6 @@ def test_info_when_not_logged_in(httpd, browser, standin):
 # ---------------------------------------------------------------------------
 
 COOKIE_STORE = httpdconf.COOKIE_SESSION[0]
-# Where the access log names the page the module answered with.
-ERROR_LOG_FORMAT = 'LogFormat "%U %>s %{THREADS_ERROR}n" threads_error'
 
 # case -> (configuration, log ID, what its line names besides the path).
 # Session On and its store only under /app by a regex: apache2 -t cannot
@@ -544,25 +541,8 @@ def sessionless(request, httpd_factory):
     """(httpd, log ID, words its line names, a protected path without a
     session) for a server whose callback has no session."""
     extra, logno, words, path = SESSIONLESS[request.param]
-    h = httpd_factory(start=False, session=None)
-    h.extra = "\n".join([extra, ERROR_LOG_FORMAT, 'CustomLog "%s" '
-                         'threads_error' % os.path.join(h.dir,
-                                                        "errors.log")])
-    h.start()
+    h = httpd_factory(session=None, extra=extra)
     return h, logno, words, path
-
-
-def threads_error_of(h, path, timeout=3.0):
-    """THREADS_ERROR of the request for path, from the access log."""
-    deadline = time.monotonic() + timeout
-    while True:
-        with open(os.path.join(h.dir, "errors.log")) as f:
-            for line in f:
-                fields = line.split()
-                if fields[0] == path:
-                    return fields[2]
-        assert time.monotonic() < deadline, "%s is not logged" % path
-        time.sleep(0.05)
 
 
 def assert_sign_in_not_available(h, r, mark, logno, words, path):
@@ -573,7 +553,7 @@ def assert_sign_in_not_available(h, r, mark, logno, words, path):
     assert "error log" in page
     assert "Location" not in r.headers
     assert "Set-Cookie" not in r.headers
-    assert threads_error_of(h, path) == "session_unavailable"
+    assert h.threads_error(r.request.path_url) == "session_unavailable"
     errors = [ln for ln in h.error_log_since(mark).splitlines()
               if "[threads_oauth:error]" in ln]
     assert len(errors) == 1, "\n".join(errors)

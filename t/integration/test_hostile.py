@@ -723,6 +723,8 @@ def test_unsafe_characters_in_the_profile_refuse_a_login_by_username(
     assert_profile_sent(standin, ch, encoding)
     page = assert_module_page(flow.callback, 502)
     assert ch not in page
+    assert h.threads_error(flow.callback.request.path_url) == (
+        "profile_unavailable")
     assert re.search(r'href="[^"]*\?login=%2Fpa-both%2Fenv\.cgi"', page), page
     refused = h.error_log_lines(r"THREADS00110:")
     assert len(refused) == 1 and "[threads_oauth:error]" in refused[0], (

@@ -4,6 +4,8 @@ refuses (see harness/httpdconf.py)."""
 
 import requests
 
+from harness import CALLBACK_PATH
+
 
 def test_base_configuration_passes_configtest(configtest):
     rc, out = configtest()
@@ -28,3 +30,15 @@ def test_graceful_restart_reads_the_configuration_again(httpd_factory):
     assert len(h.error_log_lines(r"AH00493:")) == 1, h.error_log_tail()
     assert s.get(h.url("/after-graceful"), timeout=10).status_code == 200
     s.close()
+
+
+def test_threads_error_reads_the_access_log(httpd_factory):
+    h = httpd_factory()
+    s = requests.Session()
+    s.trust_env = False
+    assert s.get(h.url("/index.html"), timeout=10).status_code == 200
+    assert s.get(h.url(CALLBACK_PATH + "?x=1"),
+                 timeout=10).status_code == 400
+    s.close()
+    assert h.threads_error("/index.html") == "-"
+    assert h.threads_error(CALLBACK_PATH + "?x=1") == "invalid_request"
