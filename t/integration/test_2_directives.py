@@ -538,6 +538,34 @@ def test_startup_warnings_name_where(httpd_factory):
                       conf_line_of(h, "threads_future_permission")) in line
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "module: a virtual host without Threads directives shares the main "
+    "server's config record (no AP_MODULE_FLAG_ALWAYS_MERGE), and "
+    "threads_config_warn() reports the record's unknown permissions once "
+    "per server_rec"))
+def test_unknown_permission_is_warned_once_however_many_virtual_hosts(
+        httpd_factory):
+    """One ThreadsScope line, one warning: the virtual hosts that inherit
+    it do not repeat it (the module's merge says: the main server's
+    only once)."""
+    h = httpd_factory(start=False, extra="\n".join([
+        "<VirtualHost *:*>",
+        "    ServerName first.test",
+        "</VirtualHost>",
+        "<VirtualHost *:*>",
+        "    ServerName second.test",
+        "</VirtualHost>",
+        "<Location /app>",
+        "    ThreadsScope threads_basic,threads_future_permission",
+        "</Location>",
+    ]))
+    rc, out = h.configtest()
+    assert rc == 0, out
+    h.start()
+    for text in (out, h.error_log()):
+        assert warning_ids(text) == ["THREADS00020"], text
+
+
 # ---------------------------------------------------------------------------
 # 2. Startup errors that span directives and modules
 # ---------------------------------------------------------------------------
