@@ -1,6 +1,7 @@
 """One test httpd: its content and configuration in a directory of its
-own (written with httpdconf.render), `apache2 -t`, start, stop by PID,
-and its logs."""
+own (written with httpdconf.render), `apache2 -t`, start, graceful
+restart, stop by PID, and its logs (the access log names the module's
+error page of each request, THREADS_ERROR)."""
 
 import os
 import re
