@@ -226,6 +226,31 @@ def test_remote_user_username_needs_the_profile(configtest):
     assert "ThreadsRemoteUser username needs ThreadsProfile On" in out
 
 
+def test_remote_user_username_needs_the_profile_in_each_virtual_host(
+        httpd_factory):
+    """The main server's sections apply to its virtual hosts: one that
+    turns the profile off is refused, by name and place, the others not.
+    """
+    h = httpd_factory(start=False, directives={"ThreadsProfile": "On"},
+                      extra=REMOTE_USER_USERNAME + "\n".join([
+                          "<VirtualHost *:*>",
+                          "    ServerName with-profile.test",
+                          "</VirtualHost>",
+                          "<VirtualHost *:*>",
+                          "    ServerName no-profile.test",
+                          "    ThreadsProfile Off",
+                          "</VirtualHost>"]))
+    rc, out = h.configtest()
+    assert rc != 0, out
+    lines = [ln for ln in out.splitlines() if "THREADS00025:" in ln]
+    assert len(lines) == 1, out
+    with open(h.conf_path) as f:
+        where = [n for n, ln in enumerate(f, 1)
+                 if ln.startswith("<VirtualHost")][1]
+    assert "no-profile.test (%s:%d)" % (h.conf_path, where) in lines[0], (
+        lines[0])
+
+
 @needs_crypto
 def test_remote_user_username_of_a_login_without_one(httpd_factory,
                                                      browser_factory,
