@@ -538,11 +538,6 @@ def test_startup_warnings_name_where(httpd_factory):
                       conf_line_of(h, "threads_future_permission")) in line
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "module: a virtual host without Threads directives shares the main "
-    "server's config record (no AP_MODULE_FLAG_ALWAYS_MERGE), and "
-    "threads_config_warn() reports the record's unknown permissions once "
-    "per server_rec"))
 def test_unknown_permission_is_warned_once_however_many_virtual_hosts(
         httpd_factory):
     """One ThreadsScope line, one warning: the virtual hosts that inherit
@@ -651,10 +646,7 @@ def covering(h, case):
     "server-level", "directory", "location-match", "location-regex",
     "location-wildcard", "location-of-the-callback",
     "location-of-its-folder",
-    pytest.param("if", marks=pytest.mark.xfail(strict=True, reason=(
-        "module: threads_config_session_covers() does not look into <If> "
-        "sections and reports THREADS00026 for one that covers the "
-        "callback")))])
+    "if"])
 def test_session_that_may_cover_the_callback_is_accepted(
         httpd_factory, browser_factory, standin, case):
     h = httpd_factory(start=False, session=None)
