@@ -11,6 +11,7 @@
 #include "httpd/authz.h"
 #include "httpd/callback.h"
 #include "httpd/config.h"
+#include "httpd/counters.h"
 #include "httpd/keys.h"
 #include "httpd/logcap.h"
 #include "httpd/pace.h"
@@ -21,6 +22,7 @@
 
 #include "http_core.h"
 #include "http_protocol.h"
+#include "mod_status.h"
 #include "util_filter.h"
 
 #include "core/http.h"
@@ -130,7 +132,8 @@ static int threads_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (!threads_is_preflight() && threads_configured_anywhere(s)) {
         threads_config_warn(ptemp, s);
         threads_logcap_setup(pconf, s);
-        if (threads_pace_setup(pconf, s) != APR_SUCCESS) {
+        if (threads_pace_setup(pconf, s) != APR_SUCCESS ||
+            threads_counters_setup(s) != APR_SUCCESS) {
             return !OK;
         }
     }
@@ -227,6 +230,11 @@ static void threads_register_hooks(apr_pool_t *p)
     threads_authz_register(p);
     ap_hook_handler(threads_callback_handler, NULL, before_proxy,
                     APR_HOOK_FIRST);
+    ap_hook_handler(threads_counters_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    APR_OPTIONAL_HOOK(ap, status_hook, threads_counters_status, NULL, NULL,
+                      APR_HOOK_MIDDLE);
+    ap_hook_insert_filter(threads_page_insert_filter, NULL, NULL,
+                          APR_HOOK_MIDDLE);
     ap_hook_insert_error_filter(threads_page_insert_error_filter, NULL, NULL,
                                 APR_HOOK_MIDDLE);
     /* After mod_session's filter (AP_FTYPE_CONTENT_SET), before the

@@ -4,6 +4,7 @@
  * (the user cancelled). Both consume the pending login of their state.
  */
 #include "httpd/config.h"
+#include "httpd/counters.h"
 #include "httpd/endpoint.h"
 #include "httpd/graph.h"
 #include "httpd/login.h"
@@ -100,6 +101,7 @@ static int threads_finish_consume(request_rec *r, threads_callback_t *cb,
         case THREADS_STATE_STALE:
             break;
     }
+    threads_count(THREADS_C_LOGIN_FAILED_STATE);
     if (is_error) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       THREADS_LOGNO(00107) "error callback with a missing, "
@@ -128,8 +130,10 @@ static int threads_finish_upgrade(request_rec *r, threads_token_t *token)
             OK) {
             threads_token_apply(token, &reply, THREADS_TOKEN_LONG,
                                 apr_time_sec(apr_time_now()));
+            threads_count(THREADS_C_LONG_LIVED_EXCHANGES);
         }
         else {
+            threads_count(THREADS_C_LONG_LIVED_FAILED);
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                           THREADS_LOGNO(00108) "user %s: no long-lived "
                                                "token, going on with the "
@@ -159,9 +163,14 @@ static int threads_finish_exchange_failed(request_rec *r, int status,
 
     detail.link_url = threads_login_link(r, return_url);
     if (status == HTTP_FORBIDDEN) {
+        threads_count(THREADS_C_LOGIN_FAILED_REJECTED);
         detail.description = reply->error.message;
         return threads_page_error(r, THREADS_PAGE_TOKEN_REJECTED, &detail);
     }
+    threads_count(status == HTTP_GATEWAY_TIME_OUT
+                      ? THREADS_C_LOGIN_FAILED_TIMEOUT
+                  : reply->problem ? THREADS_C_LOGIN_FAILED_BAD_ANSWER
+                                   : THREADS_C_LOGIN_FAILED_UNREACHABLE);
     return threads_page_error(r,
                               status == HTTP_GATEWAY_TIME_OUT
                                   ? THREADS_PAGE_THREADS_TIMEOUT
@@ -214,6 +223,7 @@ int threads_endpoint_code(request_rec *r, threads_callback_t *cb)
     if (threads_session_write_token(r, &token) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    threads_count(THREADS_C_LOGIN_COMPLETED);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   THREADS_LOGNO(00104) "user %s logged in, scope %s",
                   token.user_id, token.scope);
@@ -237,6 +247,7 @@ int threads_endpoint_error(request_rec *r, threads_callback_t *cb)
     if (status != OK) {
         return status;
     }
+    threads_count(THREADS_C_LOGIN_CANCELLED);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   THREADS_LOGNO(00105) "sign-in cancelled: error=%s "
                                        "error_reason=%s",

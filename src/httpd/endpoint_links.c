@@ -3,6 +3,7 @@
  * pages: ?login= (Sign in with Threads), ?logout= and ?info=json.
  */
 #include "httpd/config.h"
+#include "httpd/counters.h"
 #include "httpd/endpoint.h"
 #include "httpd/login.h"
 #include "httpd/page.h"
@@ -86,6 +87,9 @@ int threads_endpoint_logout(request_rec *r, threads_callback_t *cb)
         return threads_page_confirm_logout(r, threads_login_return_url(r));
     }
     t = threads_request_load_token(r);
+    if (t) {
+        threads_count(THREADS_C_REVOKED_LOGOUT);
+    }
     threads_links_revoke(r, t, everywhere);
     if (threads_session_clear(r) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;

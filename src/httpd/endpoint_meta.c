@@ -12,6 +12,7 @@
  * code from an invented one.
  */
 #include "httpd/config.h"
+#include "httpd/counters.h"
 #include "httpd/endpoint.h"
 #include "httpd/keys.h"
 #include "httpd/page.h"
@@ -150,6 +151,7 @@ int threads_endpoint_deauthorize(request_rec *r, threads_callback_t *cb)
     if (threads_meta_revoke(r, user, "deauthorization") != APR_SUCCESS) {
         return threads_meta_unavailable(r);
     }
+    threads_count(THREADS_C_REVOKED_DEAUTHORIZE);
     return threads_meta_json(r, HTTP_OK, "{\"deauthorized\":true}");
 }
 
@@ -170,6 +172,7 @@ int threads_endpoint_delete(request_rec *r, threads_callback_t *cb)
     if (!code || threads_meta_revoke(r, user, "data deletion") != APR_SUCCESS) {
         return threads_meta_unavailable(r);
     }
+    threads_count(THREADS_C_REVOKED_DELETE);
     {
         const char *const query[] = {"deletion", code, NULL};
 

@@ -4,6 +4,7 @@
  * All of them carry Cache-Control: no-store, are UTF-8, and escape every
  * value that came from the request or from Threads.
  */
+#include "httpd/counters.h"
 #include "httpd/page.h"
 #include "httpd/request.h"
 
@@ -118,6 +119,13 @@ void threads_page_protect(request_rec *r)
     threads_page_add_tidy(r);
 }
 
+void threads_page_insert_filter(request_rec *r)
+{
+    if (r->prev && threads_request_state(r)->marked) {
+        threads_page_add_tidy(r);
+    }
+}
+
 void threads_page_insert_error_filter(request_rec *r)
 {
     /* httpd's error path starts the filters afresh. */
@@ -142,9 +150,12 @@ static int threads_page_collect(void *rec, const char *key, const char *value)
     return 1;
 }
 
-/* Runs after mod_session's filter, before the headers go out: mod_session
- * removes a cookie in both header tables (two Set-Cookie lines) and adds
- * its own "Cache-Control: no-cache, private" beside ours. */
+/* Runs after mod_session's and mod_headers' filters, before the headers go
+ * out: mod_session removes a cookie in both header tables (two Set-Cookie
+ * lines) and adds its own "Cache-Control: no-cache, private" beside ours,
+ * and an ErrorDocument's page (static, CGI, a site's Header directives)
+ * may bring its own caching and referrer policy: the module's answer has
+ * one of each, its own. */
 apr_status_t threads_page_tidy_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
     request_rec *r = f->r;
@@ -164,6 +175,7 @@ apr_status_t threads_page_tidy_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     apr_table_unset(r->headers_out, "Cache-Control");
     apr_table_unset(r->headers_out, "Pragma");
     apr_table_unset(r->headers_out, "Referrer-Policy");
+    apr_table_unset(r->headers_out, "Expires");
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     apr_table_setn(r->err_headers_out, "Pragma", "no-cache");
     apr_table_setn(r->err_headers_out, "Referrer-Policy", "no-referrer");
@@ -346,6 +358,7 @@ int threads_page_login_required(request_rec *r, const char *login_url)
         apr_pstrcat(r->pool, "{\"error\":\"login_required\",\"login_url\":",
                     threads_json_quote(r->pool, login_url), "}\n", NULL);
 
+    threads_count(THREADS_C_UNAUTHORIZED);
     apr_table_setn(r->err_headers_out, "WWW-Authenticate",
                    "Threads realm=\"Sign in with Threads\"");
     if (threads_page_has_error_document(r, HTTP_UNAUTHORIZED)) {

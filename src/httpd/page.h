@@ -53,6 +53,11 @@ apr_status_t threads_page_tidy_filter(ap_filter_t *f, apr_bucket_brigade *bb);
  * request the module marked. */
 void threads_page_insert_error_filter(request_rec *r);
 
+/* insert_filter: the same filter on an internal redirect (an
+ * ErrorDocument) of a request the module marked: its answer is the
+ * module's too. */
+void threads_page_insert_filter(request_rec *r);
+
 /* Lets a hook that runs before the handler (check_authn) answer the
  * request: httpd inserts the output filters, mod_session's among them,
  * only on the way to the handler. Call once, before writing. */

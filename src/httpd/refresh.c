@@ -2,6 +2,7 @@
  * refresh.c: renewing a long-lived token before it expires.
  */
 #include "httpd/config.h"
+#include "httpd/counters.h"
 #include "httpd/graph.h"
 #include "httpd/pace.h"
 #include "httpd/refresh.h"
@@ -56,9 +57,12 @@ threads_refresh_e threads_refresh_if_due(request_rec *r, threads_token_t *t)
                       THREADS_LOGNO(00160) "token of user %s is dead (Graph "
                                            "error 190): logged out",
                       t->user_id);
+        threads_count(THREADS_C_REFRESH_FAILED);
         threads_session_write_token(r, NULL);
         return THREADS_REFRESH_DEAD;
     }
+    threads_count(status == OK ? THREADS_C_REFRESH_DONE
+                               : THREADS_C_REFRESH_FAILED);
     if (status == OK) {
         threads_token_apply(t, &reply, THREADS_TOKEN_LONG, now);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,

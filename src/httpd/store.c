@@ -11,6 +11,7 @@
  * Keys are namespaced with the module's name and the app id by the
  * callers, so one redis may serve several apps.
  */
+#include "httpd/counters.h"
 #include "httpd/store.h"
 
 #include "http_main.h"
@@ -298,6 +299,7 @@ void threads_store_complain(threads_store_t *store, request_rec *r,
     apr_uint32_t now = (apr_uint32_t)apr_time_sec(apr_time_now());
     apr_uint32_t last = apr_atomic_read32(&store->last_complaint);
 
+    threads_count(THREADS_C_STORE_FAILED);
     if (now - last < THREADS_STORE_COMPLAINT_SECONDS ||
         apr_atomic_cas32(&store->last_complaint, now, last) != last) {
         return;
