@@ -8,6 +8,9 @@
              hand, as a browser does, and can walk a whole login
   checks     assertions about the module's answers
   loopback   raw TCP peers (a token server that says anything, a proxy)
+  leaks      the secrets a test saw, the forms a log may hold them in, and
+             the search of a log for them
+  sealed     the module's sealed session values, opened and forged
 
 The names tests use are importable from this package. To change what httpd
 runs with, patch harness.httpd (its clean_env, say), where Httpd looks.

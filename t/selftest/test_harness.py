@@ -1,6 +1,16 @@
 """Tests of the harness itself: the configuration its template writes for
 a test server is one apache2 accepts, and apache2 -t reports what it
-refuses (see harness/httpdconf.py)."""
+refuses (see harness/httpdconf.py); the leak search finds what it claims
+to find (harness/leaks.py)."""
+
+import base64
+import binascii
+import urllib.parse
+
+import pytest
+
+from harness.leaks import (WINDOW, cookie_secrets, cookie_value,
+                           describe_leaks, find_leaks)
 
 
 def test_base_configuration_passes_configtest(configtest):
@@ -13,3 +23,39 @@ def test_configtest_reports_a_bad_directive(configtest):
     rc, out = configtest(directives={"ThreadsAppId": "99x"})
     assert rc != 0
     assert "ThreadsAppId" in out
+
+
+# ---------------------------------------------------------------------------
+# harness/leaks.py: the search must find a secret in each form it claims
+# ---------------------------------------------------------------------------
+
+SECRET = "AQB" + "x7-_Kq9ZvR2mT4pL" * 5 + "=end"
+
+
+@pytest.mark.parametrize("logged", [
+    SECRET,
+    urllib.parse.quote(SECRET, safe=""),
+    urllib.parse.quote(urllib.parse.quote(SECRET, safe=""), safe=""),
+    base64.b64encode(SECRET.encode()).decode(),
+    binascii.hexlify(SECRET.encode()).decode(),
+    # A dump that cuts the value in two lines keeps its head and its tail.
+    SECRET[:30] + "\n[dumpio:trace7] " + SECRET[30:],
+], ids=["raw", "url-encoded", "twice", "base64", "hex", "split"])
+def test_find_leaks_finds_every_form(logged):
+    log = "[x] [core:debug] [pid 1] util_cookies.c(58): 'k=%s'\n" % logged
+    found = find_leaks(log, {"the secret": SECRET})
+    assert set(found) == {"the secret"}
+    assert "core:debug" in describe_leaks(found)
+
+
+def test_find_leaks_finds_nothing_in_a_clean_log():
+    log = "[x] [core:debug] [pid 1] AH00007: set cookie: 'k=%s'\n" % (
+        SECRET[:WINDOW - 1])
+    assert find_leaks(log, {"the secret": SECRET}) == {}
+
+
+def test_cookie_secrets_are_the_value_and_its_long_entries():
+    value = "a.b=" + "S" * 40 + "&expiry=1796113326612592&short=xyz"
+    assert cookie_secrets(value) == [value, "S" * 40]
+    assert cookie_value("session=" + value + ";path=/;HttpOnly") == value
+    assert cookie_value("other=1; session=v") == "v"
