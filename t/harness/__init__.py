@@ -10,6 +10,7 @@
   loopback   raw TCP peers (a token server that says anything, a proxy)
   leaks      the secrets a test saw, the forms a log may hold them in, and
              the search of a log for them
+  fastcgi    a FastCGI application for mod_proxy_fcgi
   sealed     the module's sealed session values, opened and forged
 
 The names tests use are importable from this package. To change what httpd

@@ -1,14 +1,18 @@
 """Tests of the harness itself: the configuration its template writes for
 a test server is one apache2 accepts, and apache2 -t reports what it
 refuses (see harness/httpdconf.py); the leak search finds what it claims
-to find (harness/leaks.py)."""
+to find (harness/leaks.py); the FastCGI application answers as
+mod_proxy_fcgi expects (harness/fastcgi.py)."""
 
 import base64
 import binascii
+import socket
+import struct
 import urllib.parse
 
 import pytest
 
+from harness.fastcgi import FastCGIApp
 from harness.leaks import (WINDOW, cookie_secrets, cookie_value,
                            describe_leaks, find_leaks)
 
@@ -59,3 +63,38 @@ def test_cookie_secrets_are_the_value_and_its_long_entries():
     assert cookie_secrets(value) == [value, "S" * 40]
     assert cookie_value("session=" + value + ";path=/;HttpOnly") == value
     assert cookie_value("other=1; session=v") == "v"
+
+
+# ---------------------------------------------------------------------------
+# harness/fastcgi.py, as mod_proxy_fcgi would speak to it
+# ---------------------------------------------------------------------------
+
+def fcgi_record(rtype, content=b"", rid=1):
+    return (struct.pack("!BBHHBx", 1, rtype, rid, len(content), 0)
+            + content)
+
+
+def fcgi_pair(name, value):
+    def length(n):
+        return bytes([n]) if n < 128 else struct.pack("!I", n | 0x80000000)
+    return length(len(name)) + length(len(value)) + name + value
+
+
+def test_fastcgi_app_answers_with_its_parameters():
+    app = FastCGIApp()
+    try:
+        with socket.create_connection(("127.0.0.1", app.port), 5) as s:
+            params = (fcgi_pair(b"REQUEST_URI", b"/x?y=1")
+                      + fcgi_pair(b"LONG", b"v" * 300))
+            s.sendall(fcgi_record(1, b"\0\1\1" + b"\0" * 5)  # keep conn
+                      + fcgi_record(4, params) + fcgi_record(4)
+                      + fcgi_record(5))
+            out = b""
+            while not out.endswith(fcgi_record(3, b"\0" * 8)):
+                out += s.recv(65536)
+        assert app.requests == [{"REQUEST_URI": "/x?y=1",
+                                 "LONG": "v" * 300}]
+        assert b"Content-Type: application/json" in out
+        assert b'"LONG": "' + b"v" * 300 in out
+    finally:
+        app.stop()
