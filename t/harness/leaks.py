@@ -154,7 +154,7 @@ def find_leaks(text, secrets):
     log_forms."""
     found = {}
     for name, value in secrets.items():
-        for form in sorted(log_forms(value), key=len, reverse=True):
+        for form in sorted(log_forms(value), key=lambda f: (-len(f), f)):
             at = text.find(form)
             if at >= 0:
                 start = text.rfind("\n", 0, at) + 1
