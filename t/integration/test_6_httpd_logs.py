@@ -9,8 +9,10 @@ both directions at trace7; mod_ssl at trace8 on an HTTPS virtual host
 whose whole site is a FastCGI application behind mod_proxy_fcgi
 (`ProxyPass /`, callback path included); and a FastCGI location under
 AuthType Threads on the plain server too. Both FastCGI locations get the
-token as a variable and a header (ThreadsPassAs both). Logins and their
-failures then run through all of it, and the whole error log is searched
+token as a variable and a header (ThreadsPassAs both); the callback's
+errors are answered by ErrorDocuments (internal redirects), and a page
+includes the CGI (an SSI subrequest). Logins and their failures then run
+through all of it, and the whole error log is searched
 for every code, state, token, the app secret and every session cookie
 value, in every form harness/leaks.py knows.
 
@@ -23,6 +25,7 @@ configuration without the module's directives shows them.
 """
 
 import json
+import os
 import re
 import urllib.parse
 
@@ -79,8 +82,8 @@ def traced_config(h, app, tls_port, tls, module=True):
         "<Location /pub-fcgi/>",
         "    ProxyPass %s" % fcgi,
         "</Location>",
-        "<Location /pub/>",
-        "    SessionCookieName probe path=/pub/",
+        "<Location /index.html>",
+        "    SessionCookieName probe path=/index.html",
         "    SessionMaxAge 600",
         "    SessionEnv On",
         "</Location>",
@@ -99,6 +102,12 @@ def traced_config(h, app, tls_port, tls, module=True):
         lines += [
             "<Location /app>",
             "    ThreadsPassAs both",
+            "</Location>",
+            # The callback's errors answered by pages of the site's (an
+            # internal redirect, which carries the session's Set-Cookie).
+            "<Location %s>" % CALLBACK_PATH,
+            "    ErrorDocument 403 /err.html",
+            "    ErrorDocument 502 /cgi-bin/env.cgi",
             "</Location>",
             "<Location /fcgi/>",
             "    AuthType Threads",
@@ -131,6 +140,9 @@ def start_traced(httpd_factory, tls, app, module=True, directives=None):
     h = httpd_factory(start=False, modules=MODULES, log_level=LOG_LEVEL,
                       directives=d, location_app=module)
     h.extra = traced_config(h, app, tls_port, tls, module)
+    with open(os.path.join(h.docroot, "err.html"), "w") as f:
+        f.write("<!DOCTYPE html><title>Oops</title><p>Sign-in failed.</p>\n")
+    os.chmod(os.path.join(h.docroot, "err.html"), 0o644)
     h.start()
     return Traced(h, "https://127.0.0.1:%d" % tls_port, app)
 
@@ -168,7 +180,7 @@ def probe(traced):
         assert r.status_code == 200, describe(r)
         r = p.get("/pub-fcgi/x" + query, headers={"X-Probe": PROBE_HEADER})
         assert r.status_code == 200, describe(r)
-        r = p.get("/pub/include.shtml",
+        r = p.get("/index.html",
                   headers={"Cookie": "probe=n=" + PROBE_COOKIE})
         assert PROBE_COOKIE in r.headers.get("Set-Cookie", ""), describe(r)
         r = p.get(traced.tls_url + "/pub-tls?code=%s-tls" % PROBE_CODE)
@@ -239,6 +251,8 @@ def test_logins_and_their_failures_log_no_secret_at_any_level(
 
     flow = b.login(START + "?x=1")
     token = token_of(flow.final)
+    r = b.get("/app/include.shtml")  # an SSI subrequest to the CGI
+    assert r.status_code == 200 and token in r.text, describe(r)
     assert token_of(b.get("/fcgi/page?y=2")) == token
     assert traced.app.requests[-1]["THREADS_ACCESS_TOKEN"] == token
     assert token_of(b.get(traced.tls_url + "/app/page?z=3")) == token
@@ -246,9 +260,11 @@ def test_logins_and_their_failures_log_no_secret_at_any_level(
     # The callback again (back button): logged in, so back to /.
     assert b.get(flow.callback_url).status_code == 302
     # Cancelled on the consent page, a code Threads refuses, Threads down.
+    # (Answered by the ErrorDocuments.)
     standin.auto_decision = "cancel"
     f = b.finish_login(b.start_login(AGAIN))
     assert f.callback.status_code == 403, describe(f.callback)
+    assert "Sign-in failed" in f.callback.text, describe(f.callback)
     standin.auto_decision = "allow"
     standin.set_fault("token", "reject", count=1, message="Invalid code")
     f = b.finish_login(b.start_login(AGAIN))
@@ -256,6 +272,7 @@ def test_logins_and_their_failures_log_no_secret_at_any_level(
     standin.set_fault("token", "reset", count=2)
     f = b.finish_login(b.start_login(AGAIN))
     assert f.callback.status_code == 502, describe(f.callback)
+    assert "REDIRECT_THREADS_ERROR" in f.callback.text, describe(f.callback)
     standin.clear_fault()
     assert b.get(CALLBACK_PATH + "?logout=/").status_code == 302
 
