@@ -53,6 +53,12 @@ unit: $(BUILD)/unit_tests
 lint:
 	@scripts/lint.sh
 
+# The manual (docs/mod_threads_oauth.html), conf/threads_oauth.conf and
+# README's table of directives, written from docs/directives.py; make lint
+# fails when they or the code's directive table disagree with it.
+docs:
+	$(PYTHON) scripts/docs.py build
+
 # playwright-core for the browser tests (they drive Debian's chromium).
 browser-deps: t/browser/node_modules/.package-lock.json
 t/browser/node_modules/.package-lock.json: t/browser/package-lock.json
@@ -137,6 +143,6 @@ clean:
 	$(MAKE) -C fuzz clean
 	rm -rf $(BUILD) t/__pycache__ t/*/__pycache__
 
-.PHONY: all module install deps unit lint integration browser-deps \
+.PHONY: all module install deps unit lint docs integration browser-deps \
         check-valgrind check-asan fuzz-check fuzz soak soak-asan bench \
         test demo clean
