@@ -1,7 +1,9 @@
 # mod_threads_oauth: the commands people type.
 #
 #   make            build .libs/mod_threads_oauth.so (apxs)
-#   make install    install it into the system httpd (apxs -i)
+#   make install    install it into the system httpd (apxs -i) with its
+#                   .load and .conf; make uninstall takes them away
+#   make deb        the Debian package, in the parent folder
 #   make demo       run a local httpd with a demo site and the Threads stand-in
 #   make test       every test: unit, lint, integration against a real httpd
 #
@@ -34,8 +36,76 @@ all: module
 module:
 	$(MAKE) -f Makefile.apxs APXS=$(APXS) WERROR=$(WERROR)
 
+# make install: the module into httpd's module folder (apxs -i), and its
+# configuration where this system's httpd keeps module files, under
+# DESTDIR when set. CONF_LAYOUT (found from apxs's SYSCONFDIR unless given):
+#   debian  SYSCONFDIR/mods-available/threads_oauth.load and .conf, for
+#           a2enmod threads_oauth
+#   rpm     ../conf.modules.d/10-threads_oauth.conf (the LoadModule line,
+#           read at the next start) and ../conf.d/threads_oauth.conf
+#   none    the module only
+# A .conf changed since it was installed is kept; the new one goes beside
+# it as .conf.new. make uninstall disables the module (a2dismod) and
+# removes what make install wrote.
+SYSCONFDIR  = $(shell $(APXS) -q SYSCONFDIR)
+LIBEXECDIR  = $(shell $(APXS) -q LIBEXECDIR)
+CONF_LAYOUT = $(shell if [ -d "$(SYSCONFDIR)/mods-available" ]; then \
+    echo debian; elif [ -d "$(SYSCONFDIR)/../conf.modules.d" ]; then \
+    echo rpm; else echo none; fi)
+ifeq ($(CONF_LAYOUT),debian)
+LOAD_FILE  = $(SYSCONFDIR)/mods-available/threads_oauth.load
+CONF_FILE  = $(SYSCONFDIR)/mods-available/threads_oauth.conf
+ENABLED    = $(SYSCONFDIR)/mods-enabled/threads_oauth
+else ifeq ($(CONF_LAYOUT),rpm)
+LOAD_FILE  = $(dir $(SYSCONFDIR))conf.modules.d/10-threads_oauth.conf
+CONF_FILE  = $(dir $(SYSCONFDIR))conf.d/threads_oauth.conf
+endif
+PACKAGE    = libapache2-mod-threads-oauth
+# Files of the Debian package are dpkg's: make (un)install leaves them be.
+NOT_THE_PACKAGE = if [ -z "$(DESTDIR)" ] && dpkg-query -W -f='$${Status}' \
+    $(PACKAGE) 2>/dev/null | grep -q 'ok installed'; then \
+    echo "$(PACKAGE) is installed: apt-get remove it first (or set" \
+        "DESTDIR)" >&2; exit 1; fi
+
 install: module
+	@$(NOT_THE_PACKAGE)
 	$(MAKE) -f Makefile.apxs APXS=$(APXS) install
+ifneq ($(LOAD_FILE),)
+	install -d $(dir $(DESTDIR)$(LOAD_FILE)) $(dir $(DESTDIR)$(CONF_FILE))
+	sed -e 's|/usr/lib/apache2/modules|$(LIBEXECDIR)|' \
+	    $(if $(filter rpm,$(CONF_LAYOUT)),-e 's|^# Depends:.*|# Needs \
+	    session_module and session_cookie_module (01-session.conf).|') \
+	    conf/threads_oauth.load > $(DESTDIR)$(LOAD_FILE)
+	chmod 644 $(DESTDIR)$(LOAD_FILE)
+	@if [ -f $(DESTDIR)$(CONF_FILE) ] && \
+	    ! cmp -s conf/threads_oauth.conf $(DESTDIR)$(CONF_FILE); then \
+	    echo "kept $(CONF_FILE): the new one is $(CONF_FILE).new"; \
+	    install -m 644 conf/threads_oauth.conf $(DESTDIR)$(CONF_FILE).new; \
+	else \
+	    echo "install -m 644 conf/threads_oauth.conf $(DESTDIR)$(CONF_FILE)"; \
+	    install -m 644 conf/threads_oauth.conf $(DESTDIR)$(CONF_FILE); fi
+endif
+ifeq ($(CONF_LAYOUT),debian)
+	@echo "Enable it with: a2enmod threads_oauth"
+else ifeq ($(CONF_LAYOUT),rpm)
+	@echo "Loaded at httpd's next start: $(LOAD_FILE)"
+else
+	@echo "Load it with: LoadModule threads_oauth_module" \
+	    "$(LIBEXECDIR)/mod_threads_oauth.so"
+endif
+
+uninstall:
+	@$(NOT_THE_PACKAGE)
+ifeq ($(CONF_LAYOUT),debian)
+	@if [ -z "$(DESTDIR)" ] && [ -e $(ENABLED).load ]; then \
+	    echo a2dismod threads_oauth; a2dismod -q threads_oauth; fi
+	rm -f $(DESTDIR)$(ENABLED).load $(DESTDIR)$(ENABLED).conf
+endif
+ifneq ($(LOAD_FILE),)
+	rm -f $(DESTDIR)$(LOAD_FILE) $(DESTDIR)$(CONF_FILE) \
+	    $(DESTDIR)$(CONF_FILE).new
+endif
+	rm -f $(DESTDIR)$(LIBEXECDIR)/mod_threads_oauth.so
 
 deps:
 	@scripts/install-deps.sh
@@ -143,6 +213,6 @@ clean:
 	$(MAKE) -C fuzz clean
 	rm -rf $(BUILD) t/__pycache__ t/*/__pycache__
 
-.PHONY: all module install deps unit lint docs integration browser-deps \
+.PHONY: all module install uninstall deps unit lint docs integration browser-deps \
         check-valgrind check-asan fuzz-check fuzz soak soak-asan bench \
         test demo clean
