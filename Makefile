@@ -110,6 +110,16 @@ endif
 deps:
 	@scripts/install-deps.sh
 
+# The Debian package, built as Debian builds it (dpkg-buildpackage, which
+# first runs make clean): ../libapache2-mod-threads-oauth_<version>_<arch>.deb,
+# checked with lintian when it is installed.
+deb:
+	dpkg-buildpackage -us -uc -b
+	@changes=$$(ls -t ../libapache2-mod-threads-oauth_*.changes | head -1); \
+	if command -v lintian >/dev/null; then \
+	    echo "lintian $$changes"; lintian --fail-on error "$$changes"; \
+	else echo "lintian is not installed: not checked"; fi
+
 # The protocol code (src/core), linked as it is into one Check runner:
 # one suite per core file (t/unit/test_<file>.c).
 $(BUILD)/unit_tests: $(CORE_SRCS) $(CORE_HDRS) $(UNIT_SRCS) t/unit/unit.h
@@ -213,6 +223,6 @@ clean:
 	$(MAKE) -C fuzz clean
 	rm -rf $(BUILD) t/__pycache__ t/*/__pycache__
 
-.PHONY: all module install uninstall deps unit lint docs integration browser-deps \
+.PHONY: all module install uninstall deps deb unit lint docs integration browser-deps \
         check-valgrind check-asan fuzz-check fuzz soak soak-asan bench \
         test demo clean

@@ -26,3 +26,6 @@ echo "lint: layout, log IDs and config merge"
 
 echo "lint: the manual against the directive table (scripts/docs.py)"
 /usr/bin/python3 scripts/docs.py check
+
+echo "lint: THREADS_VERSION against debian/changelog"
+scripts/check-version.sh
