@@ -7,8 +7,9 @@
 #   make demo       run a local httpd with a demo site and the Threads stand-in
 #   make test       every test: unit, lint, integration against a real httpd
 #
-# make demo and make test first install missing Debian packages
-# (scripts/install-deps.sh).
+# make deps installs the Debian packages that building needs; make demo,
+# make deb and make test first install theirs (make test-deps: the test
+# tools), each only what is missing (scripts/install-deps.sh).
 
 APXS    ?= apxs
 PYTHON  ?= /usr/bin/python3
@@ -108,12 +109,16 @@ endif
 	rm -f $(DESTDIR)$(LIBEXECDIR)/mod_threads_oauth.so
 
 deps:
-	@scripts/install-deps.sh
+	@scripts/install-deps.sh build
+
+test-deps:
+	@scripts/install-deps.sh build test
 
 # The Debian package, built as Debian builds it (dpkg-buildpackage, which
 # first runs make clean): ../libapache2-mod-threads-oauth_<version>_<arch>.deb,
 # checked with lintian when it is installed.
 deb:
+	@scripts/install-deps.sh deb
 	dpkg-buildpackage -us -uc -b
 	@changes=$$(ls -t ../libapache2-mod-threads-oauth_*.changes | head -1); \
 	if command -v lintian >/dev/null; then \
@@ -189,7 +194,7 @@ fuzz:
 
 # Everything; the plain integration run comes last so its summary closes
 # the output.
-test: deps
+test: test-deps
 	$(MAKE) module unit lint check-valgrind
 	$(MAKE) fuzz-check
 	$(MAKE) check-asan
@@ -200,7 +205,7 @@ test: deps
 # RSS growth over 20 % after the warm-up, descriptor growth. make test runs
 # a short one (t/integration/test_soak.py).
 SOAK_SECONDS ?= 120
-soak: deps module
+soak: test-deps module
 	$(PYTHON) t/soak.py --seconds $(SOAK_SECONDS) --mpm event
 	$(PYTHON) t/soak.py --seconds $(SOAK_SECONDS) --mpm prefork
 
@@ -212,10 +217,13 @@ soak-asan: $(ASAN_SO)
 
 # Throughput of the module's request path as ratios to plain static
 # serving, measured in one run with wrk (scripts/bench.py).
-bench: deps module
+bench: test-deps module
 	$(PYTHON) scripts/bench.py
 
-demo: deps module
+demo-deps:
+	@scripts/install-deps.sh demo
+
+demo: demo-deps module
 	@scripts/demo.sh
 
 clean:
@@ -223,6 +231,6 @@ clean:
 	$(MAKE) -C fuzz clean
 	rm -rf $(BUILD) t/__pycache__ t/*/__pycache__
 
-.PHONY: all module install uninstall deps deb unit lint docs integration browser-deps \
+.PHONY: all module install uninstall deps test-deps demo-deps deb unit lint docs integration browser-deps \
         check-valgrind check-asan fuzz-check fuzz soak soak-asan bench \
         test demo clean
