@@ -20,6 +20,9 @@ WERROR  ?= $(if $(filter true,$(CI)),1,0)
 # parallel workers (pytest-xdist), each with its own servers and ports.
 JOBS    ?= 4
 PYTEST   = $(PYTHON) -m pytest -q -p no:cacheprovider -n $(JOBS)
+# Everything under t/ but the system install test, which changes the
+# machine's apache2 and runs on its own (make check-install).
+SUITE    = --ignore=t/system t/
 
 include sources.mk
 
@@ -122,7 +125,8 @@ deb:
 	dpkg-buildpackage -us -uc -b
 	@changes=$$(ls -t ../libapache2-mod-threads-oauth_*.changes | head -1); \
 	if command -v lintian >/dev/null; then \
-	    echo "lintian $$changes"; lintian --fail-on error "$$changes"; \
+	    echo "lintian $$changes"; lintian --fail-on error,warning "$$changes" \
+	        && echo "lintian: no errors, no warnings"; \
 	else echo "lintian is not installed: not checked"; fi
 
 # The protocol code (src/core), linked as it is into one Check runner:
@@ -152,7 +156,7 @@ t/browser/node_modules/.package-lock.json: t/browser/package-lock.json
 	else echo "npm not found: the browser tests will be skipped"; fi
 
 integration: module browser-deps
-	$(PYTEST) t/
+	$(PYTEST) $(SUITE)
 
 # The unit tests under valgrind: any memory error or leak fails.
 check-valgrind: $(BUILD)/unit_tests
@@ -179,7 +183,7 @@ $(ASAN_SO): $(MODULE_SRCS) $(CORE_SRCS) $(HEADERS) sources.mk Makefile.apxs
 # scanned). Any sanitizer report in an error log fails the test.
 check-asan: $(ASAN_SO) browser-deps
 	$(ASAN_RUN) ASAN_OPTIONS=detect_leaks=0 \
-	    $(PYTEST) t/
+	    $(PYTEST) $(SUITE)
 	$(ASAN_RUN) ASAN_OPTIONS=detect_leaks=1 \
 	    $(PYTEST) t/integration/test_3_login.py t/selftest/test_harness.py
 
@@ -198,7 +202,16 @@ test: test-deps
 	$(MAKE) module unit lint check-valgrind
 	$(MAKE) fuzz-check
 	$(MAKE) check-asan
+	$(MAKE) check-install
 	$(MAKE) integration
+
+# The Debian package built (make deb, lintian included), installed into this
+# machine's apache2 with apt-get, a login through that httpd, then purged;
+# make install and make uninstall the same way; the machine as it was
+# afterwards (t/system/test_install.py). Root only, and on its own, since
+# it changes the system's httpd.
+check-install:
+	$(PYTHON) -m pytest -q -s -p no:cacheprovider t/system
 
 # A soak on loopback: logins, authenticated requests and injected faults for
 # SOAK_SECONDS on each MPM (t/soak.py). Fails on unexplained 5xx, crashes,
@@ -232,5 +245,5 @@ clean:
 	rm -rf $(BUILD) t/__pycache__ t/*/__pycache__
 
 .PHONY: all module install uninstall deps test-deps demo-deps deb unit lint docs integration browser-deps \
-        check-valgrind check-asan fuzz-check fuzz soak soak-asan bench \
+        check-valgrind check-asan check-install fuzz-check fuzz soak soak-asan bench \
         test demo clean
