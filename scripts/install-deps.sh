@@ -6,7 +6,7 @@
 #
 #   build   building the module: make (make deps)
 #   deb     building the Debian package as well: make deb
-#   demo    running it: make demo (httpd, and openssl for the stand-in's CA)
+#   demo    running it: make demo (httpd, the stand-in's openssl and Python)
 #   test    everything make test runs, besides build (make test-deps)
 set -eu
 
@@ -18,8 +18,9 @@ libc6-dev make"
 # check for the unit tests the package build runs.
 DEB="dpkg-dev debhelper check"
 # httpd itself (and its modules), the stand-in's certificates (openssl),
-# Python for the demo and the stand-in (standard library only).
-DEMO="apache2 openssl python3"
+# Python for the demo and the stand-in, and requests, which the harness
+# package the demo's httpd.conf template lives in imports.
+DEMO="apache2 openssl python3 python3-requests"
 # The unit tests (check), valgrind, the lint tools, pytest with parallel
 # workers, the harness's HTTP client and the stand-in's crypto, the
 # session store of mod_session_dbd, a real browser, the fuzzers' clang,
