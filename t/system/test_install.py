@@ -47,13 +47,15 @@ def say(text):
 
 
 def run(cmd, timeout=300, check=True, **kw):
-    """Runs cmd (a list) with a plain environment; its output goes to the
+    """Runs cmd (a list) with a plain environment; its output (standard
+    output and error in the order written, in proc.stdout) goes to the
     test's log. Returns the CompletedProcess."""
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive", LC_ALL="C")
     say("$ " + " ".join(cmd))
-    proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
+    proc = subprocess.run(cmd, stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True, timeout=timeout, env=env, **kw)
-    out = (proc.stdout + proc.stderr).strip()
+    out = proc.stdout.strip()
     if out:
         print("\n".join("    " + ln for ln in out.splitlines()[-25:]),
               flush=True)
@@ -322,7 +324,7 @@ def _install_login_purge(machine, standin, tls, work, before):
     with open(machine["site_file"], "w") as f:
         f.write(site.config(standin, docroot))
     run(["a2ensite", SITE])
-    assert "Syntax OK" in run(["apache2ctl", "configtest"]).stderr
+    assert "Syntax OK" in run(["apache2ctl", "configtest"]).stdout
 
     # -- a login through the system's httpd -----------------------------------
     run(["apache2ctl", "start"])
@@ -378,7 +380,7 @@ def _install_login_purge(machine, standin, tls, work, before):
                  ETC + "/mods-available/threads_oauth.conf"):
         assert os.path.exists(path), "make install did not write " + path
     run(["a2enmod", "threads_oauth"])
-    assert "Syntax OK" in run(["apache2ctl", "configtest"]).stderr
+    assert "Syntax OK" in run(["apache2ctl", "configtest"]).stdout
     run(["make", "-C", src, "uninstall"])
     for path in ("/usr/lib/apache2/modules/mod_threads_oauth.so",
                  ETC + "/mods-available/threads_oauth.load",
