@@ -528,4 +528,49 @@ A relative path is taken under `ServerRoot`.
 """,
         conf="http://proxy.example.org:3128",
     ),
+    dict(
+        name="ThreadsRevocationCache",
+        args="TAKE1",
+        context="server",
+        syntax="ThreadsRevocationCache <provider>[:<args>]",
+        default=None,
+        default_note="none",
+        description="The shared store that makes logout and Meta's "
+                    "deauthorization end every copy of a session",
+        summary="Server-side store on httpd's socache providers (`shmcb` "
+                "on one machine, `redis` or `memcache` across machines) "
+                "that makes logout and Meta's deauthorization end every "
+                "copy of a session, keeps used states and shares the "
+                "refresh pace: see "
+                "[below](#threadsrevocationcache-what-each-choice-guarantees)."
+                " An unknown provider: startup error (`THREADS00033`).",
+        text="""
+With a cookie store every cookie is a bearer credential until it expires.
+With this store, `?logout=` ends that login on every server sharing the
+store, copies of the cookie included (`?logout=...&everywhere=1` every
+login of the user); Meta's Deauthorize and Data Deletion callbacks end
+every earlier session of the user; a used `state` is refused from every
+copy of a cookie; and servers sharing the store share the refresh pace.
+Without it a startup notice says what is not guaranteed (`THREADS00034`).
+
+The provider's module must be loaded:
+
+    LoadModule socache_shmcb_module /usr/lib/apache2/modules/mod_socache_shmcb.so
+    ThreadsRevocationCache shmcb
+
+    # Servers that share sessions:
+    LoadModule socache_redis_module /usr/lib/apache2/modules/mod_socache_redis.so
+    ThreadsRevocationCache redis:10.0.0.5:6379
+
+The request path makes at most one store lookup per request. A store that
+fails counts as "not revoked": users stay served, the failure is logged
+at most once a minute per process (`THREADS00221`), and Meta's callbacks
+answer `503`. `shmcb` keeps its entries in shared memory, which neither a
+restart nor a graceful restart keeps: use `redis` or `memcache` (also on
+one machine) where revocations must outlast a restart. The providers'
+`Mutex` is `threads-oauth-cache` (and `threads-oauth-pace` for the
+refresh pace).
+""",
+        conf="shmcb",
+    ),
 ]

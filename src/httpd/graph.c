@@ -67,14 +67,21 @@ static int threads_graph_judge(request_rec *r, const char *what,
                           ms);
             return OK;
         case THREADS_REPLY_REJECTED:
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                          THREADS_LOGNO(00203) "%s refused by Threads (HTTP "
-                                               "%ld, %s %" APR_INT64_T_FMT
-                                               "): %s",
-                          what, resp->status,
-                          reply->error_type ? reply->error_type : "error",
-                          reply->error_code,
-                          reply->error_message ? reply->error_message : "");
+            /* Meta's own words, escaped: they name the error, never the
+             * token, which stays out of every log line. */
+            ap_log_rerror(
+                APLOG_MARK, APLOG_WARNING, 0, r,
+                THREADS_LOGNO(00203) "%s refused by Threads (HTTP %ld, %s, "
+                                     "code %" APR_INT64_T_FMT
+                                     ", error_subcode %" APR_INT64_T_FMT
+                                     ", fbtrace_id %s): %s",
+                what, resp->status,
+                ap_escape_logitem(r->pool, reply->error.type ? reply->error.type
+                                                             : "error"),
+                reply->error.code, reply->error.subcode,
+                reply->error.fbtrace_id ? reply->error.fbtrace_id : "-",
+                ap_escape_logitem(
+                    r->pool, reply->error.message ? reply->error.message : ""));
             return HTTP_FORBIDDEN;
         default:
             ap_log_rerror(
@@ -169,11 +176,14 @@ int threads_graph_profile(request_rec *r, const char *token,
     if (reply->kind != THREADS_REPLY_OK || resp.status != 200) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       THREADS_LOGNO(00206) "profile read: unusable answer "
-                                           "(HTTP %ld): %s",
-                      resp.status,
-                      reply->error_message ? reply->error_message
-                      : reply->problem     ? reply->problem
-                                           : "invalid");
+                                           "(HTTP %ld, code %" APR_INT64_T_FMT
+                                           ", fbtrace_id %s): %s",
+                      resp.status, reply->error.code,
+                      reply->error.fbtrace_id ? reply->error.fbtrace_id : "-",
+                      ap_escape_logitem(
+                          r->pool, reply->error.message ? reply->error.message
+                                   : reply->problem     ? reply->problem
+                                                        : "invalid"));
         return reply->kind == THREADS_REPLY_REJECTED ? HTTP_FORBIDDEN
                                                      : HTTP_BAD_GATEWAY;
     }

@@ -204,6 +204,57 @@ int threads_page_redirect(request_rec *r, const char *location)
                              "text/html; charset=utf-8", body);
 }
 
+/* A small escaped HTML page: title, then body (already HTML). */
+static const char *threads_page_html(apr_pool_t *p, const char *title,
+                                     const char *body)
+{
+    return apr_pstrcat(
+        p,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width\">"
+        "<title>",
+        threads_html_escape(p, title), "</title></head>\n<body>\n<h1>",
+        threads_html_escape(p, title), "</h1>\n", body, "</body></html>\n",
+        NULL);
+}
+
+int threads_page_confirm_logout(request_rec *r, const char *action)
+{
+    const char *body =
+        apr_pstrcat(r->pool,
+                    "<p>Another site sent you here to sign out of Sign in with "
+                    "Threads.</p>\n<form method=\"post\" action=\"",
+                    threads_html_escape(r->pool, action),
+                    "\"><button type=\"submit\">Sign out</button></form>\n"
+                    "<p><a href=\"/\">Stay signed in</a></p>\n",
+                    NULL);
+
+    return threads_page_send(r, HTTP_OK, "text/html; charset=utf-8",
+                             threads_page_html(r->pool, "Sign out?", body));
+}
+
+int threads_page_deletion_status(request_rec *r, apr_int64_t when)
+{
+    char date[APR_RFC822_DATE_LEN];
+    const char *body;
+
+    if (!when) {
+        body = "<p>No data deletion request has this code.</p>\n";
+        return threads_page_send(
+            r, HTTP_NOT_FOUND, "text/html; charset=utf-8",
+            threads_page_html(r->pool, "Unknown deletion request", body));
+    }
+    apr_rfc822_date(date, apr_time_from_sec(when));
+    body = apr_pstrcat(r->pool, "<p>The deletion request of ",
+                       threads_html_escape(r->pool, date),
+                       " is done: this site keeps nothing of the account "
+                       "beyond the sign-in cookie of a browser, and no "
+                       "sign-in from before the request is accepted.</p>\n",
+                       NULL);
+    return threads_page_send(r, HTTP_OK, "text/html; charset=utf-8",
+                             threads_page_html(r->pool, "Data deleted", body));
+}
+
 /* 1 when httpd has a page of the sysadmin's for status here: an
  * ErrorDocument (a "default" one included: that asks for httpd's own) or
  * an ap_custom_response of another module. Read from core's public
@@ -237,21 +288,16 @@ static const char *threads_page_error_html(apr_pool_t *p,
                                            const char *description,
                                            const char *link_url)
 {
-    return apr_pstrcat(
-        p,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width\">"
-        "<title>",
-        threads_html_escape(p, row->title), "</title></head>\n<body>\n<h1>",
-        threads_html_escape(p, row->title), "</h1>\n<p>",
-        threads_html_escape(p, row->message), "</p>\n",
-        description
-            ? apr_pstrcat(p, "<p class=\"detail\">",
-                          threads_html_escape(p, description), "</p>\n", NULL)
-            : "",
-        "<p><a href=\"", threads_html_escape(p, link_url), "\">",
-        threads_html_escape(p, row->link_text), "</a></p>\n",
-        "</body></html>\n", NULL);
+    return threads_page_html(
+        p, row->title,
+        apr_pstrcat(
+            p, "<p>", threads_html_escape(p, row->message), "</p>\n",
+            description ? apr_pstrcat(p, "<p class=\"detail\">",
+                                      threads_html_escape(p, description),
+                                      "</p>\n", NULL)
+                        : "",
+            "<p><a href=\"", threads_html_escape(p, link_url), "\">",
+            threads_html_escape(p, row->link_text), "</a></p>\n", NULL));
 }
 
 int threads_page_error(request_rec *r, threads_page_error_e which,

@@ -73,6 +73,14 @@ int threads_page_redirect(request_rec *r, const char *location);
 int threads_page_error(request_rec *r, threads_page_error_e which,
                        const threads_page_detail_t *detail);
 
+/* The page that asks before a logout another site started: a button that
+ * posts back to action (a local URL), from this site. 200. */
+int threads_page_confirm_logout(request_rec *r, const char *action);
+
+/* The status page of a data deletion request: found (when, Unix seconds)
+ * or, when 0, 404. */
+int threads_page_deletion_status(request_rec *r, apr_int64_t when);
+
 /* In the internal redirect to an ErrorDocument: THREADS_ERROR and
  * THREADS_ERROR_DESCRIPTION of the failed request, under their own names
  * (httpd adds the REDIRECT_ ones). */

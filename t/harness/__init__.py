@@ -3,7 +3,8 @@
   httpdconf  the one httpd.conf template (tests, demo, bench, soak)
   httpd      Httpd: one test server in a directory of its own, with the
              test app's identity (APP_ID, APP_SECRET, USER_ID,
-             CALLBACK_PATH); `apache2 -t`, start, stop by PID, its logs
+             CALLBACK_PATH); `apache2 -t`, start, graceful restart,
+             stop by PID, its logs
   browser    Browser: a cookie-keeping client that takes every redirect by
              hand, as a browser does, and can walk a whole login
   checks     assertions about the module's answers

@@ -1,6 +1,7 @@
 """One test httpd: its content and configuration in a directory of its
-own (written with httpdconf.render), `apache2 -t`, start, stop by PID,
-and its logs."""
+own (written with httpdconf.render), `apache2 -t`, start, graceful
+restart, stop by PID, and its logs (the access log names the module's
+error page of each request, THREADS_ERROR)."""
 
 import os
 import re
@@ -242,7 +243,7 @@ class Httpd:
                           "GracefulShutdownTimeout 1"],
             cgid_sock=os.path.join(d, "cgid.sock"),
             access_log=self.access_log_path,
-            log_format='%h %l %u %t \\"%r\\" %>s %b %D',
+            log_format='%h %l %u %t \\"%r\\" %>s %b %D %{THREADS_ERROR}n',
             docroot=self.docroot, site=site, threads=self.directives,
             session=self.session, locations=locations, extra=self.extra)
 
@@ -367,6 +368,31 @@ class Httpd:
         self.stop()
         return self.start()
 
+    def graceful(self, timeout=10.0):
+        """A graceful restart (SIGUSR1 to the parent, as `apachectl
+        graceful` sends): returns once the parent has read the
+        configuration again and says so in the error log (AH00489)."""
+        assert self.running, "httpd is not running"
+        # Each start and each graceful restart (AH00493) ends in one
+        # AH00489. The port answers before the parent logs it: wait for
+        # the current generation's line first.
+        restarts = len(self.error_log_lines(r"AH00493:"))
+        self._wait_for_ah00489(restarts + 1, timeout)
+        os.kill(self.proc.pid, signal.SIGUSR1)
+        self._wait_for_ah00489(restarts + 2, timeout)
+        return self
+
+    def _wait_for_ah00489(self, count, timeout):
+        """Waits until the error log holds count AH00489 lines."""
+        deadline = time.monotonic() + timeout
+        while len(self.error_log_lines(r"AH00489:")) < count:
+            if not self.running:
+                raise HttpdError("httpd exited:\n%s" % self.error_log_tail())
+            if time.monotonic() > deadline:
+                raise HttpdError("httpd did not come up within %.0f s:\n%s"
+                                 % (timeout, self.error_log_tail()))
+            time.sleep(0.02)
+
     # -- logs -----------------------------------------------------------------
 
     def url(self, path="/"):
@@ -401,6 +427,25 @@ class Httpd:
 
     def access_log(self):
         return _read_text(self.access_log_path)
+
+    def threads_error(self, target, method="GET", timeout=3.0):
+        """THREADS_ERROR (the page the module answered with, "-" for none)
+        of the last request for target, exactly as sent, in the access log.
+        httpd logs a request after answering it: this waits for its line.
+        """
+        rx = re.compile(r'"%s %s HTTP/1\.[01]" .* (\S+)$'
+                        % (re.escape(method), re.escape(target)))
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [m.group(1) for m in map(rx.search,
+                                             self.access_log().splitlines())
+                     if m]
+            if found:
+                return found[-1]
+            if time.monotonic() > deadline:
+                raise AssertionError("%s %s is not in the access log:\n%s"
+                                     % (method, target, self.access_log()))
+            time.sleep(0.02)
 
     def read_stderr(self):
         return _read_text(self.stderr_path)
