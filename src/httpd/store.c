@@ -29,6 +29,11 @@
 #define THREADS_STORE_VALUE_MAX 4096
 /* How often a failing store is logged, per process. */
 #define THREADS_STORE_COMPLAINT_SECONDS 60
+/* After a failed lookup, how long this process reads nothing from the
+ * store: requests do not each wait on a store that is down (a dropped
+ * connection costs the provider's whole timeout), nor each make the
+ * provider log its own error. */
+#define THREADS_STORE_BACKOFF_SECONDS 5
 
 struct threads_store_t {
     const char *spec; /* "<provider>[:<args>]" as configured */
@@ -37,9 +42,11 @@ struct threads_store_t {
     apr_global_mutex_t *mutex;
     int provider_needs_mutex; /* AP_SOCACHE_FLAG_NOTMPSAFE */
     threads_store_t *next;    /* the other stores of this generation */
-    /* When this process last logged a failure (Unix seconds). Updated
-     * with atomics: requests of every thread may fail at once. */
+    /* When this process last logged a failure, and until when it reads
+     * nothing (Unix seconds). Updated with atomics: requests of every
+     * thread may fail at once. */
     volatile apr_uint32_t last_complaint;
+    volatile apr_uint32_t backoff_until;
 };
 
 /* The stores of this generation: written in post_config only, read by
@@ -222,13 +229,23 @@ apr_status_t threads_store_get(threads_store_t *store, server_rec *s,
                                apr_pool_t *p, const char *key, char **value,
                                apr_size_t *len)
 {
-    apr_status_t rv = threads_store_lock_for_provider(store);
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(apr_time_now());
+    apr_status_t rv;
 
-    if (rv != APR_SUCCESS) {
-        return rv;
+    if (now < apr_atomic_read32(&store->backoff_until)) {
+        *value = NULL;
+        *len = 0;
+        return APR_EAGAIN;
     }
-    rv = threads_store_retrieve(store, s, p, key, value, len);
-    threads_store_unlock_for_provider(store);
+    rv = threads_store_lock_for_provider(store);
+    if (rv == APR_SUCCESS) {
+        rv = threads_store_retrieve(store, s, p, key, value, len);
+        threads_store_unlock_for_provider(store);
+    }
+    if (rv != APR_SUCCESS && !APR_STATUS_IS_NOTFOUND(rv)) {
+        apr_atomic_set32(&store->backoff_until,
+                         now + THREADS_STORE_BACKOFF_SECONDS);
+    }
     return rv;
 }
 

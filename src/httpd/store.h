@@ -26,8 +26,10 @@ threads_store_t *threads_store_setup(apr_pool_t *pconf, apr_pool_t *ptemp,
 void threads_store_child_init(apr_pool_t *pchild, server_rec *s);
 
 /* Reads key into *value (NUL-terminated, *len bytes) from p. APR_NOTFOUND
- * when there is none; any other failure is counted and logged at most
- * once a minute by the caller's threads_store_complain. */
+ * when there is none; any other failure is the caller's to report with
+ * threads_store_complain. After a failure this process reads nothing for
+ * a few seconds (APR_EAGAIN at once): a store that is down does not slow
+ * every request. Writes always try. */
 apr_status_t threads_store_get(threads_store_t *store, server_rec *s,
                                apr_pool_t *p, const char *key, char **value,
                                apr_size_t *len);
