@@ -69,7 +69,7 @@ static int threads_check_config(apr_pool_t *pconf, apr_pool_t *plog,
      * later ones run before the error log is open, where a daemon has no
      * console: post_config says it again there. */
     if (threads_is_preflight()) {
-        threads_config_warn(ptemp, s);
+        threads_config_warn(ptemp, s, 0);
     }
     return OK;
 }
@@ -130,7 +130,7 @@ static int threads_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         }
     }
     if (!threads_is_preflight() && threads_configured_anywhere(s)) {
-        threads_config_warn(ptemp, s);
+        threads_config_warn(ptemp, s, 1);
         threads_logcap_setup(pconf, s);
         if (threads_pace_setup(pconf, s) != APR_SUCCESS ||
             threads_counters_setup(s) != APR_SUCCESS) {

@@ -108,8 +108,9 @@ void *threads_config_merge_dir(apr_pool_t *p, void *base, void *add);
  * Returns OK, or !OK with every problem logged. */
 int threads_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                          server_rec *s);
-/* The warnings of every server's configuration (not fatal). */
-void threads_config_warn(apr_pool_t *ptemp, server_rec *s);
+/* The warnings of every server's configuration (not fatal); starting: the
+ * server is starting (post_config), so notices too. */
+void threads_config_warn(apr_pool_t *ptemp, server_rec *s, int starting);
 threads_server_conf_t *threads_config_server(const server_rec *s);
 threads_dir_conf_t *threads_config_dir(const request_rec *r);
 /* 1 when r asks for the callback path (of ThreadsRedirectUri) of its

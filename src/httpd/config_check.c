@@ -349,9 +349,11 @@ static int threads_config_is_threads_net(apr_pool_t *p, const char *url)
            (len > 12 && !strcasecmp(uri.hostname + len - 12, ".threads.net"));
 }
 
-/* The warnings of one complete server. */
+/* The warnings of one complete server; notices (what the configuration
+ * does not guarantee) only when it starts, not on httpd -t or -k. */
 static void threads_config_server_warnings(apr_pool_t *ptemp, server_rec *s,
-                                           const threads_server_conf_t *sc)
+                                           const threads_server_conf_t *sc,
+                                           int starting)
 {
     const char *name = threads_config_server_name(ptemp, s);
     int i;
@@ -403,7 +405,7 @@ static void threads_config_server_warnings(apr_pool_t *ptemp, server_rec *s,
                                           "file:<path> to read the file",
                      name);
     }
-    if (!sc->revocation_cache) {
+    if (!sc->revocation_cache && starting) {
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
                      THREADS_LOGNO(00034) "%s: no ThreadsRevocationCache: a "
                                           "logout ends the browser's cookie "
@@ -424,7 +426,8 @@ static void threads_config_server_warnings(apr_pool_t *ptemp, server_rec *s,
     }
 }
 
-void threads_config_warn(apr_pool_t *ptemp, server_rec *main_server)
+void threads_config_warn(apr_pool_t *ptemp, server_rec *main_server,
+                         int starting)
 {
     server_rec *s;
 
@@ -433,7 +436,7 @@ void threads_config_warn(apr_pool_t *ptemp, server_rec *main_server)
 
         if (threads_config_complete(sc) &&
             !threads_config_seen(main_server, s, sc)) {
-            threads_config_server_warnings(ptemp, s, sc);
+            threads_config_server_warnings(ptemp, s, sc, starting);
         }
     }
 }

@@ -8,6 +8,7 @@
  * and each entry expires when nothing it guards can still be valid.
  */
 #include "httpd/config.h"
+#include "httpd/counters.h"
 #include "httpd/revoke.h"
 #include "httpd/store.h"
 
@@ -120,6 +121,7 @@ static apr_status_t threads_revoke_change(request_rec *r, const char *user_id,
                               threads_revoke_key(r, "u", user_id),
                               threads_revoke_apply, change);
     if (rv != APR_SUCCESS) {
+        threads_count(THREADS_C_STORE_FAILED);
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                       THREADS_LOGNO(00223) "ThreadsRevocationCache %s: cannot "
                                            "record %s of user %s",

@@ -1,6 +1,13 @@
 /*
  * store.c: ThreadsRevocationCache on httpd's socache API.
  *
+ * Every value is kept as "<expiry>:<value>", so the entries of a store in
+ * httpd's own memory (shmcb) can be carried over restarts: when the
+ * configuration pool goes (a graceful restart, a restart, a stop) they
+ * are written to a file in DefaultRuntimeDir, mode 0600, and the next
+ * generation puts back those not yet expired. A revocation made before a
+ * restart still holds after it.
+ *
  * The instance is created and initialised in post_config (single-threaded,
  * parent) on the configuration pool, with a cleanup that destroys it there
  * too: that pool is cleared before httpd unloads the module and the
@@ -18,10 +25,14 @@
 #include "ap_provider.h"
 #include "ap_socache.h"
 #include "apr_atomic.h"
+#include "apr_file_io.h"
 #include "apr_global_mutex.h"
 #include "apr_strings.h"
 #include "apr_time.h"
 #include "util_mutex.h"
+
+#include "core/codec.h"
+#include "core/text.h"
 
 /* The mutex type in httpd's Mutex directive. */
 #define THREADS_STORE_MUTEX "threads-oauth-cache"
@@ -34,6 +45,12 @@
  * connection costs the provider's whole timeout), nor each make the
  * provider log its own error. */
 #define THREADS_STORE_BACKOFF_SECONDS 5
+/* How often a process proves with a write that a store answering "not
+ * found" is there at all: apr_redis and apr_memcache answer "not found"
+ * for every key once they have marked their server dead, which would
+ * otherwise look like a store with no revocations. */
+#define THREADS_STORE_HEARTBEAT_SECONDS 5
+#define THREADS_STORE_HEARTBEAT_KEY     "threads:heartbeat"
 
 struct threads_store_t {
     const char *spec; /* "<provider>[:<args>]" as configured */
@@ -47,6 +64,8 @@ struct threads_store_t {
      * thread may fail at once. */
     volatile apr_uint32_t last_complaint;
     volatile apr_uint32_t backoff_until;
+    volatile apr_uint32_t heartbeat_at; /* when a write last succeeded */
+    const char *keep_file; /* where the entries wait over a restart */
 };
 
 /* The stores of this generation: written in post_config only, read by
@@ -88,6 +107,150 @@ int threads_store_provider_exists(const char *spec)
     name[len] = '\0';
     return ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name,
                               AP_SOCACHE_PROVIDER_VERSION) != NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Over a restart                                                      */
+/* ------------------------------------------------------------------ */
+
+/* The file of a store's entries over a restart: one per spec. */
+static const char *threads_store_keep_path(apr_pool_t *pconf, const char *spec)
+{
+    apr_uint32_t h = 2166136261u; /* FNV-1a of the spec */
+    const unsigned char *c;
+
+    for (c = (const unsigned char *)spec; *c; c++) {
+        h = (h ^ *c) * 16777619u;
+    }
+    return ap_runtime_dir_relative(
+        pconf, apr_psprintf(pconf, "threads_oauth_store_%08x.dat", h));
+}
+
+/* The expiry of a kept value ("<expiry>:..."), or 0. */
+static apr_int64_t threads_store_kept_expiry(const unsigned char *data,
+                                             unsigned int len)
+{
+    const unsigned char *colon = memchr(data, ':', len);
+    char digits[20];
+    apr_int64_t expiry = 0;
+    apr_size_t n = colon ? (apr_size_t)(colon - data) : 0;
+
+    if (n == 0 || n >= sizeof(digits)) {
+        return 0;
+    }
+    memcpy(digits, data, n);
+    digits[n] = '\0';
+    return threads_text_parse_positive(digits, &expiry) ? expiry : 0;
+}
+
+/* socache iterator: writes one live entry of the module as
+ * "<key> <value>" in base64url to the file of ctx. */
+static apr_status_t threads_store_save_one(ap_socache_instance_t *instance,
+                                           server_rec *s, void *ctx,
+                                           const unsigned char *id,
+                                           unsigned int idlen,
+                                           const unsigned char *data,
+                                           unsigned int datalen, apr_pool_t *p)
+{
+    apr_file_t *f = ctx;
+
+    if (idlen < 8 || memcmp(id, "threads:", 8) ||
+        threads_store_kept_expiry(data, datalen) <=
+            apr_time_sec(apr_time_now())) {
+        return APR_SUCCESS;
+    }
+    return apr_file_printf(f, "%s %s\n", threads_base64url_encode(p, id, idlen),
+                           threads_base64url_encode(p, data, datalen)) > 0
+               ? APR_SUCCESS
+               : APR_EGENERAL;
+}
+
+/* Configuration pool cleanup, before the instance goes: the live entries
+ * to the keep file. Providers that keep nothing in httpd's memory (redis,
+ * memcache) have no iterator, and need none. */
+static apr_status_t threads_store_save(void *data)
+{
+    threads_store_t *store = data;
+    apr_pool_t *p;
+    apr_file_t *f;
+    apr_status_t rv;
+
+    if (!store->instance || !store->provider->iterate ||
+        apr_pool_create(&p, NULL) != APR_SUCCESS) {
+        return APR_SUCCESS;
+    }
+    rv = apr_file_open(&f, store->keep_file,
+                       APR_FOPEN_WRITE | APR_FOPEN_CREATE | APR_FOPEN_TRUNCATE,
+                       APR_FPROT_UREAD | APR_FPROT_UWRITE, p);
+    if (rv == APR_SUCCESS) {
+        if (apr_global_mutex_lock(store->mutex) == APR_SUCCESS) {
+            rv = store->provider->iterate(store->instance, ap_server_conf, f,
+                                          threads_store_save_one, p);
+            apr_global_mutex_unlock(store->mutex);
+        }
+        apr_file_close(f);
+        if (APR_STATUS_IS_ENOTIMPL(rv)) {
+            apr_file_remove(store->keep_file, p);
+        }
+    }
+    if (rv != APR_SUCCESS && !APR_STATUS_IS_ENOTIMPL(rv)) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, ap_server_conf,
+                     THREADS_LOGNO(00228) "ThreadsRevocationCache %s: cannot "
+                                          "keep its entries over the restart "
+                                          "in %s",
+                     store->spec, store->keep_file);
+    }
+    apr_pool_destroy(p);
+    return APR_SUCCESS;
+}
+
+/* Puts back into a new instance the entries kept over the restart, those
+ * not yet expired; the file goes afterwards. */
+static void threads_store_restore(threads_store_t *store, server_rec *s,
+                                  apr_pool_t *ptemp)
+{
+    apr_int64_t now = apr_time_sec(apr_time_now());
+    apr_file_t *f;
+    char line[2 * (THREADS_STORE_VALUE_MAX + 256)];
+    int restored = 0;
+
+    if (apr_file_open(&f, store->keep_file, APR_FOPEN_READ, APR_OS_DEFAULT,
+                      ptemp) != APR_SUCCESS) {
+        return;
+    }
+    while (apr_file_gets(line, sizeof(line), f) == APR_SUCCESS) {
+        char *sp = strchr(line, ' '), *nl = strchr(line, '\n');
+        unsigned char *key, *value;
+        apr_size_t key_len, value_len;
+        apr_int64_t expiry;
+
+        if (!sp || !nl) {
+            continue;
+        }
+        *sp = *nl = '\0';
+        if (threads_base64url_decode(ptemp, line, &key, &key_len) !=
+                APR_SUCCESS ||
+            threads_base64url_decode(ptemp, sp + 1, &value, &value_len) !=
+                APR_SUCCESS) {
+            continue;
+        }
+        expiry = threads_store_kept_expiry(value, (unsigned int)value_len);
+        if (expiry > now &&
+            store->provider->store(
+                store->instance, s, key, (unsigned int)key_len,
+                apr_time_from_sec(expiry), value, (unsigned int)value_len,
+                ptemp) == APR_SUCCESS) {
+            restored++;
+        }
+    }
+    apr_file_close(f);
+    apr_file_remove(store->keep_file, ptemp);
+    if (restored) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                     THREADS_LOGNO(00229) "ThreadsRevocationCache %s: %d "
+                                          "entries kept over the restart",
+                     store->spec, restored);
+    }
 }
 
 /* Pool cleanup: the instance goes with its generation. */
@@ -155,6 +318,13 @@ threads_store_t *threads_store_setup(apr_pool_t *pconf, apr_pool_t *ptemp,
     }
     apr_pool_cleanup_register(pconf, store, threads_store_destroy,
                               apr_pool_cleanup_null);
+    /* Registered after the destroy, so it runs first. */
+    store->keep_file = threads_store_keep_path(pconf, spec);
+    if (store->provider->iterate) {
+        threads_store_restore(store, s, ptemp);
+        apr_pool_cleanup_register(pconf, store, threads_store_save,
+                                  apr_pool_cleanup_null);
+    }
     store->next = threads_stores;
     threads_stores = store;
     return store;
@@ -202,15 +372,21 @@ static apr_status_t threads_store_retrieve(threads_store_t *store,
     apr_status_t rv = store->provider->retrieve(
         store->instance, s, (const unsigned char *)key,
         (unsigned int)strlen(key), buf, &n, p);
+    const char *colon;
 
     *value = NULL;
     *len = 0;
-    if (rv == APR_SUCCESS) {
-        buf[n] = '\0';
-        *value = (char *)buf;
-        *len = n;
+    if (rv != APR_SUCCESS) {
+        return rv;
     }
-    return rv;
+    buf[n] = '\0';
+    colon = memchr(buf, ':', n);
+    if (!colon) {
+        return APR_EINVAL; /* not a value of this module */
+    }
+    *value = (char *)colon + 1;
+    *len = n - (apr_size_t)(colon + 1 - (const char *)buf);
+    return APR_SUCCESS;
 }
 
 /* The provider's store, without locking. */
@@ -219,10 +395,39 @@ static apr_status_t threads_store_write(threads_store_t *store, server_rec *s,
                                         const char *value, apr_size_t len,
                                         apr_int64_t expiry)
 {
+    char *kept = apr_psprintf(p, "%" APR_INT64_T_FMT ":", expiry);
+    apr_size_t head = strlen(kept);
+
+    kept = apr_pstrcat(p, kept, apr_pstrmemdup(p, value, len), NULL);
     return store->provider->store(
         store->instance, s, (const unsigned char *)key,
         (unsigned int)strlen(key), apr_time_from_sec(expiry),
-        (unsigned char *)value, (unsigned int)len, p);
+        (unsigned char *)kept, (unsigned int)(head + len), p);
+}
+
+/* After a "not found": APR_SUCCESS when the store has shown it is there
+ * within THREADS_STORE_HEARTBEAT_SECONDS (a write now, if need be), else
+ * the write's failure. */
+static apr_status_t threads_store_heartbeat(threads_store_t *store,
+                                            server_rec *s, apr_pool_t *p,
+                                            apr_uint32_t now)
+{
+    apr_status_t rv;
+
+    if (now - apr_atomic_read32(&store->heartbeat_at) <
+        THREADS_STORE_HEARTBEAT_SECONDS) {
+        return APR_SUCCESS;
+    }
+    rv = threads_store_lock_for_provider(store);
+    if (rv == APR_SUCCESS) {
+        rv = threads_store_write(store, s, p, THREADS_STORE_HEARTBEAT_KEY, "1",
+                                 1, now + 60);
+        threads_store_unlock_for_provider(store);
+    }
+    if (rv == APR_SUCCESS) {
+        apr_atomic_set32(&store->heartbeat_at, now);
+    }
+    return rv;
 }
 
 apr_status_t threads_store_get(threads_store_t *store, server_rec *s,
@@ -241,6 +446,13 @@ apr_status_t threads_store_get(threads_store_t *store, server_rec *s,
     if (rv == APR_SUCCESS) {
         rv = threads_store_retrieve(store, s, p, key, value, len);
         threads_store_unlock_for_provider(store);
+    }
+    if (APR_STATUS_IS_NOTFOUND(rv)) {
+        apr_status_t alive = threads_store_heartbeat(store, s, p, now);
+
+        if (alive != APR_SUCCESS) {
+            rv = alive;
+        }
     }
     if (rv != APR_SUCCESS && !APR_STATUS_IS_NOTFOUND(rv)) {
         apr_atomic_set32(&store->backoff_until,
