@@ -238,20 +238,8 @@ class StandinProcess:
 # ---------------------------------------------------------------------------
 
 def _children(ppid):
-    kids = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % name) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        # The command may hold spaces and parentheses: split after it.
-        fields = stat[stat.rfind(")") + 2:].split()
-        if len(fields) > 1 and int(fields[1]) == ppid:
-            kids.append(int(name))
-    return sorted(kids)
+    return sorted(pid for pid, fields in harness.lifecycle.processes()
+                  if len(fields) > 1 and int(fields[1]) == ppid)
 
 
 def _rss_kb(pid):
