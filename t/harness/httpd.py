@@ -344,30 +344,33 @@ class Httpd:
         except (FileNotFoundError, ValueError):
             return False
 
-    def stop(self, sig=signal.SIGTERM, timeout=10.0):
+    def stop(self, sig=signal.SIGTERM, timeout=10.0, signalled=False):
         """Stops httpd by its PID: sig (SIGTERM as apachectl stop does,
         SIGWINCH for graceful-stop), then waits timeout seconds for it to
-        end before it SIGKILLs httpd's process group. Records how the run
-        ended (a lifecycle.Stop, appended to self.stops) and returns it;
-        None when httpd was not running. It does not judge: see
-        assert_stopped_cleanly()."""
+        end before it SIGKILLs httpd's process group. signalled: sig has
+        been sent already (apachectl("stop"), say): only wait. Records how
+        the run ended (a lifecycle.Stop, appended to self.stops) and
+        returns it; None when httpd was not running. It does not judge:
+        see assert_stopped_cleanly()."""
         proc = self.proc
         if proc is None:
             return None
         t0 = time.monotonic()
-        sent = None
+        sent = sig if signalled else None
         killed = False
         if proc.poll() is None:
-            # A worker may still be finishing the last request after its
-            # answer went out; mod_cgid's cleanup then needs the cgid
-            # daemon, which SIGTERM ends at once (and the child waits over
-            # a second for it). A moment's pause avoids that.
-            time.sleep(0.05)
-            try:
-                os.kill(proc.pid, sig)
-                sent = sig
-            except ProcessLookupError:
-                pass
+            if not signalled:
+                # A worker may still be finishing the last request after
+                # its answer went out; mod_cgid's cleanup then needs the
+                # cgid daemon, which SIGTERM ends at once (and the child
+                # waits over a second for it). A moment's pause avoids
+                # that.
+                time.sleep(0.05)
+                try:
+                    os.kill(proc.pid, sig)
+                    sent = sig
+                except ProcessLookupError:
+                    pass
             try:
                 proc.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -418,6 +421,55 @@ class Httpd:
         self.stop()
         self.assert_stopped_cleanly()
         return self.start()
+
+    def apachectl(self, action, timeout=30):
+        """Runs `apache2 -f <conf> -k <action>` with httpd's environment,
+        as apachectl does: it reads the configuration (the module
+        included), signals the PID in the PID file (graceful: SIGUSR1,
+        restart: SIGHUP, graceful-stop: SIGWINCH, stop: SIGTERM) and exits
+        without waiting. Returns (exit code, output)."""
+        proc = subprocess.run(
+            [APACHE2, "-f", self.conf_path, "-k", action],
+            stdin=subprocess.DEVNULL, capture_output=True, text=True,
+            env=clean_env(), timeout=timeout)
+        return proc.returncode, (proc.stdout + proc.stderr).strip()
+
+    def restart_in_place(self, action="graceful", signal_only=False,
+                         timeout=10.0):
+        """apachectl graceful (or restart): checks the configuration
+        (rewritten first), runs `apache2 -k <action>` (signal_only: sends
+        the parent SIGUSR1 or SIGHUP itself), then waits until the new
+        generation runs: the error log says again that httpd resumes
+        normal operations, and the port answers. The parent's PID stays.
+        Returns the error log's mark from before the signal."""
+        sig = {"graceful": signal.SIGUSR1, "restart": signal.SIGHUP}[action]
+        rc, out = self.configtest()
+        if rc != 0:
+            raise HttpdError("apache2 -t failed (%d):\n%s" % (rc, out))
+        assert self.running, "httpd is not running"
+        mark = self.error_log_mark()
+        if signal_only:
+            os.kill(self.proc.pid, sig)
+        else:
+            rc, out = self.apachectl(action)
+            if rc != 0 or out:
+                raise HttpdError("apache2 -k %s said (exit %d):\n%s"
+                                 % (action, rc, out))
+        deadline = time.monotonic() + timeout
+        while not RESUMING_RE.search(self.error_log_since(mark)):
+            if not self.running or time.monotonic() > deadline:
+                raise HttpdError("httpd did not come back after %s:\n%s" % (
+                    action, self.error_log_since(mark)[-6000:]))
+            time.sleep(0.02)
+        while True:
+            try:
+                with socket.create_connection((self.host, self.port),
+                                              timeout=0.5):
+                    return mark
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise HttpdError("httpd does not answer after " + action)
+                time.sleep(0.02)
 
     # -- logs -----------------------------------------------------------------
 
