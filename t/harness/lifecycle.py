@@ -19,8 +19,8 @@ import time
 #                      SIGKILL), so "caught SIGTERM" never matches
 #   AH00050            a child exited with a fatal error: httpd gives up
 #   AH00060            the parent caught SIGSEGV or the like
-#   AH00046, AH00047   at stop, a child did not end within 9 s and the
-#                      parent killed it (or could not)
+#   AH00046, AH00047   at stop, a child outlasted the parent's SIGTERMs
+#                      and it was SIGKILLed (or could not be ended)
 #   sanitizers         AddressSanitizer, LeakSanitizer, UBSan's "runtime
 #                      error:" and its summary
 #   glibc              its messages before it aborts a process

@@ -21,7 +21,7 @@ import time
 import pytest
 
 import fake_httpd
-from harness import CRASH_RE, T_DIR, UncleanStop
+from harness import CRASH_RE, SEVERE_RE, T_DIR, UncleanStop
 from harness.lifecycle import group_members, processes, tail
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -66,6 +66,22 @@ def test_crash_re_knows_a_crash(line):
 @pytest.mark.parametrize("line", ORDINARY_LINES)
 def test_crash_re_leaves_ordinary_lines_alone(line):
     assert not CRASH_RE.search(line)
+
+
+@pytest.mark.parametrize("line,severe", [
+    ("[Tue Dec 01 08:06:31.675530 2026] [threads_oauth:error] [pid 1:tid 1] "
+     "THREADS00201: x", True),
+    ("[Tue Dec 01 08:06:31.675530 2026] [core:crit] [pid 1] x", True),
+    ("[Tue Dec 01 08:06:31.675530 2026] [mpm_event:alert] [pid 1] x", True),
+    ("[Tue Dec 01 08:06:31.675530 2026] [:emerg] [pid 1] x", True),
+    ("[Tue Dec 01 08:06:31.675530 2026] [threads_oauth:warn] [pid 1] x",
+     False),
+    ("[Tue Dec 01 08:06:31.675530 2026] [mpm_event:notice] [pid 1] AH00491: "
+     "caught SIGTERM, shutting down", False),
+    ("[Tue Dec 01 08:06:31.675530 2026] [core:trace8] [pid 1] error:", False),
+])
+def test_severe_re_finds_error_lines(line, severe):
+    assert bool(SEVERE_RE.search(line)) == severe
 
 
 def assert_reported(h, stop, *expected):
