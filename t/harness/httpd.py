@@ -156,6 +156,7 @@ class Httpd:
         self._own_redirect_uri = (self.directives.get("ThreadsRedirectUri")
                                   == self.redirect_uri)
         self.launcher = None
+        self.apachectl_output = None
         self.proc = None
         self.stops = []
         self._stderr = None
@@ -441,20 +442,23 @@ class Httpd:
         the parent SIGUSR1 or SIGHUP itself), then waits until the new
         generation runs: the error log says again that httpd resumes
         normal operations, and the port answers. The parent's PID stays.
-        Returns the error log's mark from before the signal."""
+        Returns the error log's mark from before the signal; what
+        apache2 -k printed is in self.apachectl_output."""
         sig = {"graceful": signal.SIGUSR1, "restart": signal.SIGHUP}[action]
         rc, out = self.configtest()
         if rc != 0:
             raise HttpdError("apache2 -t failed (%d):\n%s" % (rc, out))
         assert self.running, "httpd is not running"
         mark = self.error_log_mark()
+        self.apachectl_output = None
         if signal_only:
             os.kill(self.proc.pid, sig)
         else:
             rc, out = self.apachectl(action)
-            if rc != 0 or out:
-                raise HttpdError("apache2 -k %s said (exit %d):\n%s"
+            if rc != 0:
+                raise HttpdError("apache2 -k %s failed (%d):\n%s"
                                  % (action, rc, out))
+            self.apachectl_output = out
         deadline = time.monotonic() + timeout
         while not RESUMING_RE.search(self.error_log_since(mark)):
             if not self.running or time.monotonic() > deadline:
