@@ -1,12 +1,15 @@
 # mod_threads_oauth: the commands people type.
 #
 #   make            build .libs/mod_threads_oauth.so (apxs)
-#   make install    install it into the system httpd (apxs -i)
+#   make install    install it into the system httpd (apxs -i) with its
+#                   .load and .conf; make uninstall takes them away
+#   make deb        the Debian package, in the parent folder
 #   make demo       run a local httpd with a demo site and the Threads stand-in
 #   make test       every test: unit, lint, integration against a real httpd
 #
-# make demo and make test first install missing Debian packages
-# (scripts/install-deps.sh).
+# make deps installs the Debian packages that building needs; make demo,
+# make deb and make test first install theirs (make test-deps: the test
+# tools), each only what is missing (scripts/install-deps.sh).
 
 APXS    ?= apxs
 PYTHON  ?= /usr/bin/python3
@@ -17,6 +20,9 @@ WERROR  ?= $(if $(filter true,$(CI)),1,0)
 # parallel workers (pytest-xdist), each with its own servers and ports.
 JOBS    ?= 4
 PYTEST   = $(PYTHON) -m pytest -q -p no:cacheprovider -n $(JOBS)
+# Everything under t/ but the system install test, which changes the
+# machine's apache2 and runs on its own (make check-install).
+SUITE    = --ignore=t/system t/
 
 include sources.mk
 
@@ -34,11 +40,94 @@ all: module
 module:
 	$(MAKE) -f Makefile.apxs APXS=$(APXS) WERROR=$(WERROR)
 
+# make install: the module into httpd's module folder (apxs -i), and its
+# configuration where this system's httpd keeps module files, under
+# DESTDIR when set. CONF_LAYOUT (found from apxs's SYSCONFDIR unless given):
+#   debian  SYSCONFDIR/mods-available/threads_oauth.load and .conf, for
+#           a2enmod threads_oauth
+#   rpm     ../conf.modules.d/10-threads_oauth.conf (the LoadModule line,
+#           read at the next start) and ../conf.d/threads_oauth.conf
+#   none    the module only
+# A .conf changed since it was installed is kept; the new one goes beside
+# it as .conf.new. make uninstall disables the module (a2dismod) and
+# removes what make install wrote.
+SYSCONFDIR  = $(shell $(APXS) -q SYSCONFDIR)
+LIBEXECDIR  = $(shell $(APXS) -q LIBEXECDIR)
+CONF_LAYOUT = $(shell if [ -d "$(SYSCONFDIR)/mods-available" ]; then \
+    echo debian; elif [ -d "$(SYSCONFDIR)/../conf.modules.d" ]; then \
+    echo rpm; else echo none; fi)
+ifeq ($(CONF_LAYOUT),debian)
+LOAD_FILE  = $(SYSCONFDIR)/mods-available/threads_oauth.load
+CONF_FILE  = $(SYSCONFDIR)/mods-available/threads_oauth.conf
+ENABLED    = $(SYSCONFDIR)/mods-enabled/threads_oauth
+else ifeq ($(CONF_LAYOUT),rpm)
+LOAD_FILE  = $(dir $(SYSCONFDIR))conf.modules.d/10-threads_oauth.conf
+CONF_FILE  = $(dir $(SYSCONFDIR))conf.d/threads_oauth.conf
+endif
+PACKAGE    = libapache2-mod-threads-oauth
+# Files of the Debian package are dpkg's: make (un)install leaves them be.
+NOT_THE_PACKAGE = if [ -z "$(DESTDIR)" ] && dpkg-query -W -f='$${Status}' \
+    $(PACKAGE) 2>/dev/null | grep -q 'ok installed'; then \
+    echo "$(PACKAGE) is installed: apt-get remove it first (or set" \
+        "DESTDIR)" >&2; exit 1; fi
+
 install: module
+	@$(NOT_THE_PACKAGE)
 	$(MAKE) -f Makefile.apxs APXS=$(APXS) install
+ifneq ($(LOAD_FILE),)
+	install -d $(dir $(DESTDIR)$(LOAD_FILE)) $(dir $(DESTDIR)$(CONF_FILE))
+	sed -e 's|/usr/lib/apache2/modules|$(LIBEXECDIR)|' \
+	    $(if $(filter rpm,$(CONF_LAYOUT)),-e 's|^# Depends:.*|# Needs \
+	    session_module and session_cookie_module (01-session.conf).|') \
+	    conf/threads_oauth.load > $(DESTDIR)$(LOAD_FILE)
+	chmod 644 $(DESTDIR)$(LOAD_FILE)
+	@if [ -f $(DESTDIR)$(CONF_FILE) ] && \
+	    ! cmp -s conf/threads_oauth.conf $(DESTDIR)$(CONF_FILE); then \
+	    echo "kept $(CONF_FILE): the new one is $(CONF_FILE).new"; \
+	    install -m 644 conf/threads_oauth.conf $(DESTDIR)$(CONF_FILE).new; \
+	else \
+	    echo "install -m 644 conf/threads_oauth.conf $(DESTDIR)$(CONF_FILE)"; \
+	    install -m 644 conf/threads_oauth.conf $(DESTDIR)$(CONF_FILE); fi
+endif
+ifeq ($(CONF_LAYOUT),debian)
+	@echo "Enable it with: a2enmod threads_oauth"
+else ifeq ($(CONF_LAYOUT),rpm)
+	@echo "Loaded at httpd's next start: $(LOAD_FILE)"
+else
+	@echo "Load it with: LoadModule threads_oauth_module" \
+	    "$(LIBEXECDIR)/mod_threads_oauth.so"
+endif
+
+uninstall:
+	@$(NOT_THE_PACKAGE)
+ifeq ($(CONF_LAYOUT),debian)
+	@if [ -z "$(DESTDIR)" ] && [ -e $(ENABLED).load ]; then \
+	    echo a2dismod threads_oauth; a2dismod -q threads_oauth; fi
+	rm -f $(DESTDIR)$(ENABLED).load $(DESTDIR)$(ENABLED).conf
+endif
+ifneq ($(LOAD_FILE),)
+	rm -f $(DESTDIR)$(LOAD_FILE) $(DESTDIR)$(CONF_FILE) \
+	    $(DESTDIR)$(CONF_FILE).new
+endif
+	rm -f $(DESTDIR)$(LIBEXECDIR)/mod_threads_oauth.so
 
 deps:
-	@scripts/install-deps.sh
+	@scripts/install-deps.sh build
+
+test-deps:
+	@scripts/install-deps.sh build test
+
+# The Debian package, built as Debian builds it (dpkg-buildpackage, which
+# first runs make clean): ../libapache2-mod-threads-oauth_<version>_<arch>.deb,
+# checked with lintian when it is installed.
+deb:
+	@scripts/install-deps.sh deb
+	dpkg-buildpackage -us -uc -b
+	@changes=$$(ls -t ../libapache2-mod-threads-oauth_*.changes | head -1); \
+	if command -v lintian >/dev/null; then \
+	    echo "lintian $$changes"; lintian --fail-on error,warning "$$changes" \
+	        && echo "lintian: no errors, no warnings"; \
+	else echo "lintian is not installed: not checked"; fi
 
 # The protocol code (src/core), linked as it is into one Check runner:
 # one suite per core file (t/unit/test_<file>.c).
@@ -53,6 +142,12 @@ unit: $(BUILD)/unit_tests
 lint:
 	@scripts/lint.sh
 
+# The manual (docs/mod_threads_oauth.html), conf/threads_oauth.conf and
+# README's table of directives, written from docs/directives.py; make lint
+# fails when they or the code's directive table disagree with it.
+docs:
+	$(PYTHON) scripts/docs.py build
+
 # playwright-core for the browser tests (they drive Debian's chromium).
 browser-deps: t/browser/node_modules/.package-lock.json
 t/browser/node_modules/.package-lock.json: t/browser/package-lock.json
@@ -61,7 +156,7 @@ t/browser/node_modules/.package-lock.json: t/browser/package-lock.json
 	else echo "npm not found: the browser tests will be skipped"; fi
 
 integration: module browser-deps
-	$(PYTEST) t/
+	$(PYTEST) $(SUITE)
 
 # The unit tests under valgrind: any memory error or leak fails.
 check-valgrind: $(BUILD)/unit_tests
@@ -88,7 +183,7 @@ $(ASAN_SO): $(MODULE_SRCS) $(CORE_SRCS) $(HEADERS) sources.mk Makefile.apxs
 # scanned). Any sanitizer report in an error log fails the test.
 check-asan: $(ASAN_SO) browser-deps
 	$(ASAN_RUN) ASAN_OPTIONS=detect_leaks=0 \
-	    $(PYTEST) t/
+	    $(PYTEST) $(SUITE)
 	$(ASAN_RUN) ASAN_OPTIONS=detect_leaks=1 \
 	    $(PYTEST) t/integration/test_3_login.py t/selftest/test_harness.py
 
@@ -103,18 +198,27 @@ fuzz:
 
 # Everything; the plain integration run comes last so its summary closes
 # the output.
-test: deps
+test: test-deps
 	$(MAKE) module unit lint check-valgrind
 	$(MAKE) fuzz-check
 	$(MAKE) check-asan
+	$(MAKE) check-install
 	$(MAKE) integration
+
+# The Debian package built (make deb, lintian included), installed into this
+# machine's apache2 with apt-get, a login through that httpd, then purged;
+# make install and make uninstall the same way; the machine as it was
+# afterwards (t/system/test_install.py). Root only, and on its own, since
+# it changes the system's httpd.
+check-install:
+	$(PYTHON) -m pytest -q -s -p no:cacheprovider t/system
 
 # A soak on loopback: logins, authenticated requests and injected faults for
 # SOAK_SECONDS on each MPM (t/soak.py). Fails on unexplained 5xx, crashes,
 # RSS growth over 20 % after the warm-up, descriptor growth. make test runs
 # a short one (t/integration/test_soak.py).
 SOAK_SECONDS ?= 120
-soak: deps module
+soak: test-deps module
 	$(PYTHON) t/soak.py --seconds $(SOAK_SECONDS) --mpm event
 	$(PYTHON) t/soak.py --seconds $(SOAK_SECONDS) --mpm prefork
 
@@ -126,10 +230,13 @@ soak-asan: $(ASAN_SO)
 
 # Throughput of the module's request path as ratios to plain static
 # serving, measured in one run with wrk (scripts/bench.py).
-bench: deps module
+bench: test-deps module
 	$(PYTHON) scripts/bench.py
 
-demo: deps module
+demo-deps:
+	@scripts/install-deps.sh demo
+
+demo: demo-deps module
 	@scripts/demo.sh
 
 clean:
@@ -137,6 +244,6 @@ clean:
 	$(MAKE) -C fuzz clean
 	rm -rf $(BUILD) t/__pycache__ t/*/__pycache__
 
-.PHONY: all module install deps unit lint integration browser-deps \
-        check-valgrind check-asan fuzz-check fuzz soak soak-asan bench \
+.PHONY: all module install uninstall deps test-deps demo-deps deb unit lint docs integration browser-deps \
+        check-valgrind check-asan check-install fuzz-check fuzz soak soak-asan bench \
         test demo clean

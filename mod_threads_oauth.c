@@ -8,16 +8,21 @@
  *               endpoints, the session, pages and calls to Threads
  */
 #include "httpd/authn.h"
+#include "httpd/authz.h"
 #include "httpd/callback.h"
 #include "httpd/config.h"
+#include "httpd/counters.h"
 #include "httpd/keys.h"
 #include "httpd/logcap.h"
+#include "httpd/pace.h"
 #include "httpd/page.h"
 #include "httpd/request.h"
 #include "httpd/session.h"
+#include "httpd/store.h"
 
 #include "http_core.h"
 #include "http_protocol.h"
+#include "mod_status.h"
 #include "util_filter.h"
 
 #include "core/http.h"
@@ -28,6 +33,20 @@
 static int threads_is_preflight(void)
 {
     return ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG;
+}
+
+/* pre_config: the mutex types, so httpd's Mutex directive can set them. */
+static int threads_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                              apr_pool_t *ptemp)
+{
+    if (threads_store_register_mutex(pconf) != APR_SUCCESS ||
+        threads_pace_register_mutex(pconf) != APR_SUCCESS) {
+        ap_log_perror(APLOG_MARK, APLOG_EMERG, 0, plog,
+                      THREADS_LOGNO(00005) "cannot register the module's "
+                                           "mutexes");
+        return !OK;
+    }
+    return OK;
 }
 
 /* check_config: mod_session must be there before anything else is
@@ -113,6 +132,10 @@ static int threads_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (!threads_is_preflight() && threads_configured_anywhere(s)) {
         threads_config_warn(ptemp, s);
         threads_logcap_setup(pconf, s);
+        if (threads_pace_setup(pconf, s) != APR_SUCCESS ||
+            threads_counters_setup(s) != APR_SUCCESS) {
+            return !OK;
+        }
     }
     for (; s; s = s->next) {
         threads_server_conf_t *sc = threads_config_server(s);
@@ -131,6 +154,14 @@ static int threads_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         }
         if (threads_keys_setup(pconf, s, generated) != APR_SUCCESS) {
             return !OK;
+        }
+        sc->store = NULL;
+        if (sc->revocation_cache) {
+            sc->store =
+                threads_store_setup(pconf, ptemp, s, sc->revocation_cache);
+            if (!sc->store) {
+                return !OK;
+            }
         }
     }
     return OK;
@@ -157,9 +188,23 @@ static void threads_child_init(apr_pool_t *pchild, server_rec *s)
                                           "pool");
         http = NULL;
     }
+    threads_store_child_init(pchild, s);
+    threads_pace_child_init(pchild, s);
     for (; s; s = s->next) {
         threads_config_server(s)->http = http;
     }
+}
+
+/* note_auth_failure for AuthType Threads: how to log in is in the 401's
+ * body; the header names the scheme. */
+static int threads_note_auth_failure(request_rec *r, const char *type)
+{
+    if (strcasecmp(type, THREADS_AUTH_TYPE)) {
+        return DECLINED;
+    }
+    apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                   "Threads realm=\"Sign in with Threads\"");
+    return OK;
 }
 
 static void threads_register_hooks(apr_pool_t *p)
@@ -167,6 +212,7 @@ static void threads_register_hooks(apr_pool_t *p)
     /* The callback path is ours even where ProxyPass covers the site. */
     static const char *const before_proxy[] = {"mod_proxy.c", NULL};
 
+    ap_hook_pre_config(threads_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(threads_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(threads_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(threads_child_init, NULL, NULL, APR_HOOK_MIDDLE);
@@ -179,8 +225,16 @@ static void threads_register_hooks(apr_pool_t *p)
     ap_hook_check_authn(threads_authn_check_user, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_fixups(threads_authn_fixups, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_note_auth_failure(threads_note_auth_failure, NULL, NULL,
+                              APR_HOOK_MIDDLE);
+    threads_authz_register(p);
     ap_hook_handler(threads_callback_handler, NULL, before_proxy,
                     APR_HOOK_FIRST);
+    ap_hook_handler(threads_counters_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    APR_OPTIONAL_HOOK(ap, status_hook, threads_counters_status, NULL, NULL,
+                      APR_HOOK_MIDDLE);
+    ap_hook_insert_filter(threads_page_insert_filter, NULL, NULL,
+                          APR_HOOK_MIDDLE);
     ap_hook_insert_error_filter(threads_page_insert_error_filter, NULL, NULL,
                                 APR_HOOK_MIDDLE);
     /* After mod_session's filter (AP_FTYPE_CONTENT_SET), before the

@@ -161,8 +161,14 @@ static void check_apply(apr_pool_t *p, const threads_token_reply_t *r,
                "token_apply did not keep the token");
     FUZZ_CHECK(t.issued_at == now, "token_apply did not set issued_at");
     FUZZ_CHECK(t.expires_at > now, "token_apply set an expiry in the past");
-    FUZZ_CHECK(r->expires_in <= 0 || t.expires_at == now + r->expires_in,
+    FUZZ_CHECK(r->expires_in <= 0 ||
+                   t.expires_at ==
+                       now + (r->expires_in < THREADS_TOKEN_LIFETIME_MAX
+                                  ? r->expires_in
+                                  : THREADS_TOKEN_LIFETIME_MAX),
                "token_apply ignored expires_in");
+    FUZZ_CHECK(t.expires_at - now <= THREADS_TOKEN_LIFETIME_MAX,
+               "token_apply kept a token past the longest lifetime");
     FUZZ_CHECK(t.refresh_after == 0, "token_apply kept a refresh retry time");
     enc = threads_token_encode(p, &t);
     FUZZ_CHECK(enc != NULL &&
@@ -200,16 +206,16 @@ static void check_token_reply(apr_pool_t *p, const char *body, size_t len,
             FUZZ_CHECK(r.expires_in == -1 ||
                            (r.expires_in >= 1 && r.expires_in <= INT_MAX),
                        "expires_in out of range");
-            FUZZ_CHECK(r.error_type == NULL && r.error_message == NULL,
+            FUZZ_CHECK(r.error.type == NULL && r.error.message == NULL,
                        "OK answer with an error");
             check_apply(p, &r, need_user_id);
             break;
         case THREADS_REPLY_REJECTED:
             FUZZ_CHECK(r.problem != NULL, "rejection without a problem");
             FUZZ_CHECK(r.access_token == NULL, "rejection with a token");
-            FUZZ_CHECK(is_short_text(r.error_message, FUZZ_ERROR_MESSAGE_MAX),
+            FUZZ_CHECK(is_short_text(r.error.message, FUZZ_ERROR_MESSAGE_MAX),
                        "error_message too long or not UTF-8");
-            FUZZ_CHECK(is_short_text(r.error_type, FUZZ_ERROR_TYPE_MAX),
+            FUZZ_CHECK(is_short_text(r.error.type, FUZZ_ERROR_TYPE_MAX),
                        "error_type too long or not UTF-8");
             break;
         case THREADS_REPLY_INVALID:
@@ -246,7 +252,7 @@ static void check_profile(apr_pool_t *p, const char *body, size_t len)
             break;
         case THREADS_REPLY_REJECTED:
             FUZZ_CHECK(r.problem != NULL, "profile rejection without problem");
-            FUZZ_CHECK(is_short_text(r.error_message, FUZZ_ERROR_MESSAGE_MAX),
+            FUZZ_CHECK(is_short_text(r.error.message, FUZZ_ERROR_MESSAGE_MAX),
                        "profile error_message too long or not UTF-8");
             FUZZ_CHECK(r.id == NULL, "profile rejection with an id");
             break;

@@ -25,4 +25,8 @@
 #define THREADS_SHORT_TOKEN_LIFETIME 3600
 #define THREADS_LONG_TOKEN_LIFETIME  (60 * 86400)
 
+/* The longest a token is kept, whatever expires_in says: Threads issues
+ * 60-day tokens. Revocations are kept this long after they are made. */
+#define THREADS_TOKEN_LIFETIME_MAX (61 * 86400)
+
 #endif /* THREADS_CORE_BOUNDS_H */

@@ -166,6 +166,28 @@ apr_status_t threads_base64url_decode(apr_pool_t *p, const char *s,
     return APR_SUCCESS;
 }
 
+apr_status_t threads_base64url_decode_padded(apr_pool_t *p, const char *s,
+                                             unsigned char **out,
+                                             apr_size_t *len)
+{
+    apr_size_t slen, pad = 0;
+
+    *out = NULL;
+    *len = 0;
+    if (s == NULL) {
+        return APR_EINVAL;
+    }
+    slen = strlen(s);
+    while (pad < 2 && pad < slen && s[slen - pad - 1] == '=') {
+        pad++;
+    }
+    if (pad > 0 && slen % 4 != 0) {
+        return APR_EINVAL;
+    }
+    return threads_base64url_decode(p, apr_pstrmemdup(p, s, slen - pad), out,
+                                    len);
+}
+
 /* Compares two strings without a data-dependent early exit, so timing
  * reveals at most the lengths. */
 int threads_const_eq(const char *a, const char *b)

@@ -24,6 +24,12 @@ char *threads_base64url_encode(apr_pool_t *p, const unsigned char *data,
 apr_status_t threads_base64url_decode(apr_pool_t *p, const char *s,
                                       unsigned char **out, apr_size_t *len);
 
+/* As threads_base64url_decode, but takes the '=' padding others add
+ * (length a multiple of 4 then), as Meta's signed requests may. */
+apr_status_t threads_base64url_decode_padded(apr_pool_t *p, const char *s,
+                                             unsigned char **out,
+                                             apr_size_t *len);
+
 /* 1 when a and b are equal. The time taken depends only on the lengths. */
 int threads_const_eq(const char *a, const char *b);
 

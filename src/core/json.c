@@ -212,43 +212,61 @@ static apr_int64_t threads_json_read_code(json_t *v)
     return n;
 }
 
+/* A short opaque text of an error (fbtrace_id): visible ASCII of at most
+ * THREADS_ERROR_TYPE_MAX bytes, else NULL (it goes into a log line). */
+static const char *threads_json_trace_id(apr_pool_t *p, json_t *v)
+{
+    if (!json_is_string(v) || json_string_length(v) > THREADS_ERROR_TYPE_MAX ||
+        !threads_text_all_visible(json_string_value(v),
+                                  json_string_length(v))) {
+        return NULL;
+    }
+    return apr_pstrmemdup(p, json_string_value(v), json_string_length(v));
+}
+
 /* Recognises the error shapes of Threads ({"error_type", "error_message",
  * "code"}), of OAuth ({"error": "...", "error_description"}) and of the
- * Graph API ({"error": {"message", "type", "code"}}). Returns 1 and fills
- * the outputs (each possibly NULL or 0) when obj is an error. */
+ * Graph API ({"error": {"message", "type", "code", "error_subcode",
+ * "fbtrace_id"}}). Returns 1 and fills err (each field possibly NULL or 0)
+ * when obj is an error. */
 static int threads_json_read_error(apr_pool_t *p, json_t *obj,
-                                   const char **type, const char **message,
-                                   apr_int64_t *code)
+                                   threads_json_error_t *err)
 {
     json_t *etype = threads_json_member(obj, "error_type");
     json_t *emsg = threads_json_member(obj, "error_message");
-    json_t *err = threads_json_member(obj, "error");
+    json_t *inner = threads_json_member(obj, "error");
 
-    *type = NULL;
-    *message = NULL;
-    *code = 0;
+    memset(err, 0, sizeof(*err));
     if (etype != NULL || emsg != NULL) {
-        *type = threads_json_text(p, etype, THREADS_ERROR_TYPE_MAX);
-        *message = threads_json_text(p, emsg, THREADS_ERROR_MESSAGE_MAX);
-        *code = threads_json_read_code(json_object_get(obj, "code"));
+        err->type = threads_json_text(p, etype, THREADS_ERROR_TYPE_MAX);
+        err->message = threads_json_text(p, emsg, THREADS_ERROR_MESSAGE_MAX);
+        err->code = threads_json_read_code(json_object_get(obj, "code"));
+        err->subcode =
+            threads_json_read_code(json_object_get(obj, "error_subcode"));
+        err->fbtrace_id =
+            threads_json_trace_id(p, json_object_get(obj, "fbtrace_id"));
         return 1;
     }
-    if (err == NULL) {
+    if (inner == NULL) {
         return 0;
     }
-    if (json_is_object(err)) {
-        *type = threads_json_text(p, json_object_get(err, "type"),
-                                  THREADS_ERROR_TYPE_MAX);
-        *message = threads_json_text(p, json_object_get(err, "message"),
-                                     THREADS_ERROR_MESSAGE_MAX);
-        *code = threads_json_read_code(json_object_get(err, "code"));
+    if (json_is_object(inner)) {
+        err->type = threads_json_text(p, json_object_get(inner, "type"),
+                                      THREADS_ERROR_TYPE_MAX);
+        err->message = threads_json_text(p, json_object_get(inner, "message"),
+                                         THREADS_ERROR_MESSAGE_MAX);
+        err->code = threads_json_read_code(json_object_get(inner, "code"));
+        err->subcode =
+            threads_json_read_code(json_object_get(inner, "error_subcode"));
+        err->fbtrace_id =
+            threads_json_trace_id(p, json_object_get(inner, "fbtrace_id"));
     }
-    else if (json_is_string(err)) {
-        *type = threads_json_text(p, err, THREADS_ERROR_TYPE_MAX);
-        *message =
+    else if (json_is_string(inner)) {
+        err->type = threads_json_text(p, inner, THREADS_ERROR_TYPE_MAX);
+        err->message =
             threads_json_text(p, json_object_get(obj, "error_description"),
                               THREADS_ERROR_MESSAGE_MAX);
-        *code = threads_json_read_code(json_object_get(obj, "code"));
+        err->code = threads_json_read_code(json_object_get(obj, "code"));
     }
     return 1;
 }
@@ -297,8 +315,7 @@ void threads_json_parse_token_reply(apr_pool_t *p, const char *body,
     if (root == NULL) {
         return;
     }
-    if (threads_json_read_error(p, root, &out->error_type, &out->error_message,
-                                &out->error_code)) {
+    if (threads_json_read_error(p, root, &out->error)) {
         out->kind = THREADS_REPLY_REJECTED;
         out->problem = "Threads answered with an error";
         return;
@@ -383,8 +400,7 @@ void threads_json_parse_profile(apr_pool_t *p, const char *body, apr_size_t len,
                                 threads_profile_reply_t *out)
 {
     json_t *root, *id;
-    const char *type, *username, *name, *why;
-    apr_int64_t code;
+    const char *username, *name, *why;
 
     memset(out, 0, sizeof(*out));
     out->kind = THREADS_REPLY_INVALID;
@@ -393,7 +409,7 @@ void threads_json_parse_profile(apr_pool_t *p, const char *body, apr_size_t len,
     if (root == NULL) {
         return;
     }
-    if (threads_json_read_error(p, root, &type, &out->error_message, &code)) {
+    if (threads_json_read_error(p, root, &out->error)) {
         out->kind = THREADS_REPLY_REJECTED;
         out->problem = "Threads answered with an error";
         return;
@@ -428,4 +444,39 @@ void threads_json_parse_profile(apr_pool_t *p, const char *body, apr_size_t len,
     out->problem = NULL;
     out->username = username;
     out->name = name;
+}
+
+/* A positive integer member, or 0. */
+static apr_int64_t threads_json_positive(json_t *v)
+{
+    return json_is_integer(v) && json_integer_value(v) > 0
+               ? (apr_int64_t)json_integer_value(v)
+               : 0;
+}
+
+const char *threads_json_parse_signed_payload(apr_pool_t *p, const char *body,
+                                              apr_size_t len,
+                                              threads_signed_payload_t *out)
+{
+    const char *problem = NULL;
+    json_t *root, *uid;
+
+    memset(out, 0, sizeof(*out));
+    root = threads_json_load_object(p, body, len, &problem);
+    if (root == NULL) {
+        return problem;
+    }
+    out->algorithm = threads_json_text(
+        p, threads_json_member(root, "algorithm"), THREADS_ERROR_TYPE_MAX);
+    if (out->algorithm == NULL) {
+        return "no algorithm";
+    }
+    uid = threads_json_member(root, "user_id");
+    out->user_id = uid != NULL ? threads_json_read_id(p, uid) : NULL;
+    if (out->user_id == NULL) {
+        return uid != NULL ? "user_id is not a positive integer" : "no user_id";
+    }
+    out->issued_at = threads_json_positive(json_object_get(root, "issued_at"));
+    out->expires = threads_json_positive(json_object_get(root, "expires"));
+    return NULL;
 }

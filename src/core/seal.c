@@ -82,6 +82,21 @@ apr_status_t threads_key_derive(const char *secret, apr_size_t len,
     return rv;
 }
 
+apr_status_t threads_fingerprint(const char *s,
+                                 unsigned char out[THREADS_FINGERPRINT_LEN])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+
+    if (s == NULL ||
+        EVP_Digest(s, strlen(s), md, &md_len, EVP_sha256(), NULL) != 1 ||
+        md_len < THREADS_FINGERPRINT_LEN) {
+        return APR_EGENERAL;
+    }
+    memcpy(out, md, THREADS_FINGERPRINT_LEN);
+    return APR_SUCCESS;
+}
+
 /* Characters of the unpadded base64url form of len bytes. */
 static apr_size_t threads_b64url_length(apr_size_t len)
 {

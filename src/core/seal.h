@@ -35,6 +35,14 @@ apr_status_t threads_unseal(apr_pool_t *p, const threads_key_t *const *keys,
                             int nkeys, const char *label, const char *sealed,
                             char **plaintext, apr_size_t *len);
 
+/* The bytes of a fingerprint. */
+#define THREADS_FINGERPRINT_LEN 16
+
+/* The first THREADS_FINGERPRINT_LEN bytes of SHA-256 of s: names a token
+ * in the server's tables and stores without keeping the token. */
+apr_status_t threads_fingerprint(const char *s,
+                                 unsigned char out[THREADS_FINGERPRINT_LEN]);
+
 /* Characters a sealed value of a plaintext of len bytes takes. */
 apr_size_t threads_sealed_length(apr_size_t len);
 

@@ -10,15 +10,35 @@
 #include "apr_strings.h"
 #include "apr_tables.h"
 
+#include <openssl/rand.h>
+
 #include "core/bounds.h"
+#include "core/codec.h"
 #include "core/query.h"
 #include "core/text.h"
 #include "core/token.h"
 
 /* The version written first. */
 #define THREADS_TOKEN_VERSION "1"
+/* Longest login id taken from a record. */
+#define THREADS_LOGIN_ID_MAX 64
 /* Largest decoded field of a record (the token is far smaller). */
 #define THREADS_TOKEN_FIELD_MAX 16384
+
+/* Random bytes in a login id. */
+#define THREADS_LOGIN_ID_BYTES 16
+
+apr_status_t threads_token_new_login_id(apr_pool_t *p, const char **id)
+{
+    unsigned char raw[THREADS_LOGIN_ID_BYTES];
+
+    *id = NULL;
+    if (RAND_bytes(raw, sizeof(raw)) != 1) {
+        return APR_EGENERAL;
+    }
+    *id = threads_base64url_encode(p, raw, sizeof(raw));
+    return APR_SUCCESS;
+}
 
 const char *threads_token_type_name(threads_token_type_e type)
 {
@@ -46,6 +66,7 @@ char *threads_token_encode(apr_pool_t *p, const threads_token_t *t)
                            "n", NULL,
                            "m", NULL,
                            "r", NULL,
+                           "j", NULL,
                            NULL};
 
     if (t == NULL || t->access_token == NULL || t->user_id == NULL) {
@@ -63,6 +84,7 @@ char *threads_token_encode(apr_pool_t *p, const threads_token_t *t)
     pairs[21] = t->refresh_after > 0
                     ? apr_psprintf(p, "%" APR_INT64_T_FMT, t->refresh_after)
                     : NULL;
+    pairs[23] = t->login_id;
     return threads_form_encode(p, pairs);
 }
 
@@ -121,6 +143,11 @@ apr_status_t threads_token_decode(apr_pool_t *p, const char *s,
     if (v != NULL && !threads_text_parse_positive(v, &rec.refresh_after)) {
         return APR_EINVAL;
     }
+    rec.login_id = apr_table_get(fields, "j");
+    if (rec.login_id != NULL &&
+        !threads_token_field_visible(rec.login_id, THREADS_LOGIN_ID_MAX)) {
+        return APR_EINVAL;
+    }
     *t = rec;
     return APR_SUCCESS;
 }
@@ -135,7 +162,11 @@ void threads_token_apply(threads_token_t *t, const threads_token_reply_t *reply,
     t->access_token = reply->access_token;
     t->type = type;
     t->issued_at = now;
-    t->expires_at =
-        now + (reply->expires_in > 0 ? reply->expires_in : lifetime);
+    if (reply->expires_in > 0) {
+        lifetime = reply->expires_in < THREADS_TOKEN_LIFETIME_MAX
+                       ? reply->expires_in
+                       : THREADS_TOKEN_LIFETIME_MAX;
+    }
+    t->expires_at = now + lifetime;
     t->refresh_after = 0;
 }

@@ -22,12 +22,17 @@ typedef struct {
     apr_int64_t expires_at;    /* Unix seconds */
     apr_int64_t issued_at;     /* when this token was obtained (refresh) */
     apr_int64_t login_at;      /* when the user logged in (revocation) */
+    const char *login_id;      /* this login's random id (revocation), or
+                                  NULL in a record without one */
     apr_int64_t refresh_after; /* no refresh try before this; 0: any time */
     threads_token_type_e type;
     const char *scope;    /* comma-joined, as the login asked */
     const char *username; /* NULL when unknown */
     const char *name;     /* NULL when unknown */
 } threads_token_t;
+
+/* A new login id: 128 bits from the system's CSPRNG, base64url. */
+apr_status_t threads_token_new_login_id(apr_pool_t *p, const char **id);
 
 /* "short" or "long". */
 const char *threads_token_type_name(threads_token_type_e type);
@@ -41,8 +46,9 @@ apr_status_t threads_token_decode(apr_pool_t *p, const char *s,
                                   threads_token_t *t);
 
 /* Puts a token answer into t: the token, its type, issued now, and its
- * expiry from expires_in or, without one, the type's usual lifetime. A
- * retry time of a failed refresh is cleared. */
+ * expiry from expires_in (at most THREADS_TOKEN_LIFETIME_MAX) or, without
+ * one, the type's usual lifetime. A retry time of a failed refresh is
+ * cleared. */
 void threads_token_apply(threads_token_t *t, const threads_token_reply_t *reply,
                          threads_token_type_e type, apr_int64_t now);
 

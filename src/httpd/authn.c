@@ -51,8 +51,10 @@ static threads_token_t *threads_authn_login(request_rec *r)
 {
     threads_token_t *t = threads_request_load_token(r);
 
-    if (t && !threads_request_is_internal(r)) {
-        threads_refresh_if_due(r, t);
+    if (t && !threads_request_is_internal(r) &&
+        threads_refresh_if_due(r, t) == THREADS_REFRESH_DEAD) {
+        threads_request_forget_token(r);
+        return NULL;
     }
     return threads_request_valid_token(r);
 }

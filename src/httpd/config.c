@@ -345,6 +345,19 @@ static void threads_config_note_unknown_scope(cmd_parms *cmd, const char *perm)
     u->perm = perm;
 }
 
+/* ThreadsRevocationCache <provider>[:<args>]: the provider is looked up in
+ * check_config, once every module has registered its own. */
+static const char *threads_config_set_store(cmd_parms *cmd, void *d,
+                                            const char *arg)
+{
+    if (!*arg || *arg == ':') {
+        return threads_config_error(cmd, "needs a socache provider, such as "
+                                         "shmcb or redis:host:port");
+    }
+    threads_config_cmd_server(cmd)->revocation_cache = arg;
+    return NULL;
+}
+
 /* ThreadsScope <perm>[,<perm>…]: must hold threads_basic. */
 static const char *threads_config_set_scope(cmd_parms *cmd, void *d,
                                             const char *args)
@@ -485,6 +498,10 @@ const command_rec threads_config_cmds[] = {
     AP_INIT_TAKE1("ThreadsOutgoingProxy", threads_config_set_url,
                   THREADS_SERVER_FIELD(proxy), RSRC_CONF,
                   "HTTP(S) proxy for calls to Threads"),
+    AP_INIT_TAKE1("ThreadsRevocationCache", threads_config_set_store, NULL,
+                  RSRC_CONF,
+                  "socache provider[:args] that keeps revocations, used "
+                  "states and the refresh pace"),
     {NULL}};
 
 /* Everything unset. */
@@ -540,6 +557,7 @@ void *threads_config_merge_server(apr_pool_t *p, void *basev, void *addv)
     THREADS_MERGE_INT(ssl_verify);
     THREADS_MERGE_PTR(ca_file);
     THREADS_MERGE_PTR(proxy);
+    THREADS_MERGE_PTR(revocation_cache);
     return m;
 }
 

@@ -76,6 +76,7 @@ typedef struct {
     int ssl_verify;
     const char *ca_file;
     const char *proxy;
+    const char *revocation_cache; /* "<provider>[:<args>]" */
 
     /* unknown permissions of this server's ThreadsScope directives, for the
      * startup warnings */
@@ -87,6 +88,7 @@ typedef struct {
     threads_http_options_t http_options;
     threads_http_pool_t *http;
     threads_scope_t *default_scope; /* threads_basic */
+    struct threads_store_t *store;  /* ThreadsRevocationCache, or NULL */
 } threads_server_conf_t;
 
 /* Per directory. */

@@ -5,6 +5,7 @@
  * checks the configuration, then in the error log once it is open).
  */
 #include "httpd/config.h"
+#include "httpd/store.h"
 
 #include <grp.h>
 #include <unistd.h>
@@ -38,13 +39,17 @@ static const char *threads_config_missing(apr_pool_t *p,
     return missing;
 }
 
-/* Names a server in log lines: its name and where it was defined. */
+/* Names a server in log lines: a virtual host by its name and where it is
+ * defined, the main server as such. */
 static const char *threads_config_server_name(apr_pool_t *p,
                                               const server_rec *s)
 {
-    return apr_psprintf(
-        p, "%s (%s:%d)", s->server_hostname ? s->server_hostname : "server",
-        s->defn_name ? s->defn_name : "main config", s->defn_line_number);
+    if (!s->is_virtual || !s->defn_name) {
+        return "the main server";
+    }
+    return apr_psprintf(p, "<VirtualHost> %s (%s:%d)",
+                        s->server_hostname ? s->server_hostname : "",
+                        s->defn_name, s->defn_line_number);
 }
 
 /* ------------------------------------------------------------------ */
@@ -64,6 +69,27 @@ static const session_dir_conf *threads_config_session_of(module *session,
     return v ? ap_get_module_config(v, session) : NULL;
 }
 
+/* 1 when an <If> (or <ElseIf>, <Else>) inside section v sets Session: it
+ * depends on each request, so the configuration cannot tell. */
+static int threads_config_session_in_if(module *session, ap_conf_vector_t *v)
+{
+    core_dir_config *core = v ? ap_get_core_module_config(v) : NULL;
+    int i;
+
+    for (i = 0; core && core->sec_if && i < core->sec_if->nelts; i++) {
+        ap_conf_vector_t *inner =
+            APR_ARRAY_IDX(core->sec_if, i, ap_conf_vector_t *);
+        const session_dir_conf *conf =
+            threads_config_session_of(session, inner);
+
+        if ((conf && conf->enabled_set) ||
+            threads_config_session_in_if(session, inner)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* 1 when <Location path> applies to uri, as httpd's location walk has it:
  * a prefix that ends at a slash or at the end of uri. */
 static int threads_config_location_matches(const char *path, const char *uri)
@@ -76,8 +102,8 @@ static int threads_config_location_matches(const char *path, const char *uri)
 
 /* Whether mod_session is on for the callback path of s. Certain only from
  * the server's own setting and plain <Location> sections; a <Directory>,
- * regex or wildcard section that turns sessions on or off leaves it to
- * the request (the callback says so then, THREADS00111). */
+ * <If>, regex or wildcard section that turns sessions on or off leaves it
+ * to the request (the callback says so then, THREADS00051). */
 static threads_cover_e threads_config_session_covers(server_rec *s,
                                                      const char *path)
 {
@@ -91,6 +117,9 @@ static threads_cover_e threads_config_session_covers(server_rec *s,
     }
     conf = threads_config_session_of(session, s->lookup_defaults);
     on = conf && conf->enabled;
+    if (threads_config_session_in_if(session, s->lookup_defaults)) {
+        return THREADS_COVER_UNKNOWN;
+    }
     core = ap_get_core_module_config(s->module_config);
     for (i = 0; core->sec_dir && i < core->sec_dir->nelts; i++) {
         conf = threads_config_session_of(
@@ -105,6 +134,9 @@ static threads_cover_e threads_config_session_covers(server_rec *s,
         core_dir_config *where = ap_get_core_module_config(v);
 
         conf = threads_config_session_of(session, v);
+        if (threads_config_session_in_if(session, v)) {
+            return THREADS_COVER_UNKNOWN;
+        }
         if (!conf || !conf->enabled_set) {
             continue;
         }
@@ -186,22 +218,31 @@ static const char *threads_config_child_cannot_read(apr_pool_t *p,
 /* The checks                                                          */
 /* ------------------------------------------------------------------ */
 
-/* The errors of one complete server; returns their number. */
+/* 1 when a server before s in the list has the same configuration: a
+ * virtual host without directives of the module shares the main server's
+ * record, whose warnings are said once, for the main server. */
+static int threads_config_seen(server_rec *first, server_rec *s,
+                               const threads_server_conf_t *sc)
+{
+    for (; first != s; first = first->next) {
+        if (threads_config_server(first) == sc) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The errors of one complete server; returns their number. shared: its
+ * configuration is an earlier server's (only what depends on the server,
+ * its sessions, is checked again). */
 static int threads_config_server_errors(apr_pool_t *ptemp, server_rec *s,
-                                        const threads_server_conf_t *sc)
+                                        const threads_server_conf_t *sc,
+                                        int shared)
 {
     const char *name = threads_config_server_name(ptemp, s);
     const char *why;
     int errors = 0;
 
-    if (sc->username_wanted && !threads_config_profile(sc)) {
-        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
-                     THREADS_LOGNO(00025) "%s: ThreadsRemoteUser username "
-                                          "needs ThreadsProfile On (the "
-                                          "username comes from the profile)",
-                     name);
-        errors++;
-    }
     if (threads_config_session_covers(s, sc->callback_path) ==
         THREADS_COVER_NO) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
@@ -210,6 +251,26 @@ static int threads_config_server_errors(apr_pool_t *ptemp, server_rec *s,
                                           "set it for the server, or in a "
                                           "<Location> that holds that path",
                      name, sc->callback_path);
+        errors++;
+    }
+    if (shared) {
+        return errors;
+    }
+    if (sc->username_wanted && !threads_config_profile(sc)) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                     THREADS_LOGNO(00025) "%s: ThreadsRemoteUser username "
+                                          "needs ThreadsProfile On (the "
+                                          "username comes from the profile)",
+                     name);
+        errors++;
+    }
+    if (sc->revocation_cache &&
+        !threads_store_provider_exists(sc->revocation_cache)) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                     THREADS_LOGNO(00033) "%s: ThreadsRevocationCache %s: no "
+                                          "such socache provider is loaded "
+                                          "(load its mod_socache_* module)",
+                     name, sc->revocation_cache);
         errors++;
     }
     if (sc->ca_file &&
@@ -232,10 +293,14 @@ int threads_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
 
     for (; s; s = s->next) {
         const threads_server_conf_t *sc = threads_config_server(s);
+        int shared = threads_config_seen(main_server, s, sc);
         int nmissing;
         const char *missing = threads_config_missing(ptemp, sc, &nmissing);
 
         if (nmissing > 0 && nmissing < 3) {
+            if (shared) {
+                continue;
+            }
             ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
                          THREADS_LOGNO(00022) "%s sets some but not all of "
                                               "ThreadsAppId, ThreadsAppSecret, "
@@ -248,7 +313,7 @@ int threads_config_check(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
             continue;
         }
         configured = 1;
-        if (threads_config_server_errors(ptemp, s, sc)) {
+        if (threads_config_server_errors(ptemp, s, sc, shared)) {
             status = !OK;
         }
     }
@@ -338,6 +403,16 @@ static void threads_config_server_warnings(apr_pool_t *ptemp, server_rec *s,
                                           "file:<path> to read the file",
                      name);
     }
+    if (!sc->revocation_cache) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                     THREADS_LOGNO(00034) "%s: no ThreadsRevocationCache: a "
+                                          "logout ends the browser's cookie "
+                                          "only, a copy of it stays valid "
+                                          "until its token expires, and "
+                                          "Meta's deauthorization cannot end "
+                                          "sessions",
+                     name);
+    }
     for (i = 0; sc->unknown_scopes && i < sc->unknown_scopes->nelts; i++) {
         const threads_config_unknown_scope_t *u = &APR_ARRAY_IDX(
             sc->unknown_scopes, i, threads_config_unknown_scope_t);
@@ -349,12 +424,15 @@ static void threads_config_server_warnings(apr_pool_t *ptemp, server_rec *s,
     }
 }
 
-void threads_config_warn(apr_pool_t *ptemp, server_rec *s)
+void threads_config_warn(apr_pool_t *ptemp, server_rec *main_server)
 {
-    for (; s; s = s->next) {
+    server_rec *s;
+
+    for (s = main_server; s; s = s->next) {
         const threads_server_conf_t *sc = threads_config_server(s);
 
-        if (threads_config_complete(sc)) {
+        if (threads_config_complete(sc) &&
+            !threads_config_seen(main_server, s, sc)) {
             threads_config_server_warnings(ptemp, s, sc);
         }
     }

@@ -21,9 +21,20 @@ int threads_endpoint_error(request_rec *r, threads_callback_t *cb);
 /* endpoint_links.c: links of the site's own pages. */
 /* ?login=<url>: the "Sign in with Threads" link of a page. */
 int threads_endpoint_login(request_rec *r, threads_callback_t *cb);
-/* ?logout=<url>: forget every Threads value, then go to url. */
+/* ?logout=<url>[&everywhere=1]: forget every Threads value (and, with
+ * ThreadsRevocationCache, end this login, or every login of the user, on
+ * every server), then go to url. A cross-site navigation first asks. */
 int threads_endpoint_logout(request_rec *r, threads_callback_t *cb);
 /* ?info=json: who is logged in, never the token itself. */
 int threads_endpoint_info(request_rec *r, threads_callback_t *cb);
+
+/* endpoint_meta.c: Meta's callbacks (the App Dashboard's Deauthorize
+ * callback URL and Data Deletion Requests URL). */
+/* POST ?deauthorize, signed_request: the user removed the app. */
+int threads_endpoint_deauthorize(request_rec *r, threads_callback_t *cb);
+/* POST ?delete, signed_request: the user asks for their data to go. */
+int threads_endpoint_delete(request_rec *r, threads_callback_t *cb);
+/* GET ?deletion=<code>: the status of a deletion request. */
+int threads_endpoint_deletion(request_rec *r, threads_callback_t *cb);
 
 #endif /* THREADS_HTTPD_ENDPOINT_H */

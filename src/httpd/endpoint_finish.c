@@ -4,17 +4,18 @@
  * (the user cancelled). Both consume the pending login of their state.
  */
 #include "httpd/config.h"
+#include "httpd/counters.h"
 #include "httpd/endpoint.h"
 #include "httpd/graph.h"
 #include "httpd/login.h"
 #include "httpd/page.h"
 #include "httpd/request.h"
+#include "httpd/revoke.h"
 #include "httpd/session.h"
 
 #include "apr_strings.h"
 #include "apr_time.h"
 
-#include "core/bounds.h"
 #include "core/url.h"
 
 /* The "start again" answer for a state that is unknown, used or old. */
@@ -52,9 +53,17 @@ static threads_state_e threads_finish_take_state(request_rec *r,
         return THREADS_STATE_STALE;
     }
     /* Logged by the session code when it fails. */
-    return threads_session_write_pending(r, pending) == APR_SUCCESS
-               ? THREADS_STATE_TAKEN
-               : THREADS_STATE_UNSAVED;
+    if (threads_session_write_pending(r, pending) != APR_SUCCESS) {
+        return THREADS_STATE_UNSAVED;
+    }
+    /* A copy of an older cookie still lists the state: the store says
+     * whether another copy used it. */
+    if (threads_revoke_use_state(
+            r, state, out->created + threads_config_state_timeout(sc)) ==
+        APR_EEXIST) {
+        return THREADS_STATE_STALE;
+    }
+    return THREADS_STATE_TAKEN;
 }
 
 /* Reads the profile into token. 0 when it cannot be read, names another
@@ -92,6 +101,7 @@ static int threads_finish_consume(request_rec *r, threads_callback_t *cb,
         case THREADS_STATE_STALE:
             break;
     }
+    threads_count(THREADS_C_LOGIN_FAILED_STATE);
     if (is_error) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       THREADS_LOGNO(00107) "error callback with a missing, "
@@ -120,8 +130,10 @@ static int threads_finish_upgrade(request_rec *r, threads_token_t *token)
             OK) {
             threads_token_apply(token, &reply, THREADS_TOKEN_LONG,
                                 apr_time_sec(apr_time_now()));
+            threads_count(THREADS_C_LONG_LIVED_EXCHANGES);
         }
         else {
+            threads_count(THREADS_C_LONG_LIVED_FAILED);
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                           THREADS_LOGNO(00108) "user %s: no long-lived "
                                                "token, going on with the "
@@ -151,9 +163,14 @@ static int threads_finish_exchange_failed(request_rec *r, int status,
 
     detail.link_url = threads_login_link(r, return_url);
     if (status == HTTP_FORBIDDEN) {
-        detail.description = reply->error_message;
+        threads_count(THREADS_C_LOGIN_FAILED_REJECTED);
+        detail.description = reply->error.message;
         return threads_page_error(r, THREADS_PAGE_TOKEN_REJECTED, &detail);
     }
+    threads_count(status == HTTP_GATEWAY_TIME_OUT
+                      ? THREADS_C_LOGIN_FAILED_TIMEOUT
+                  : reply->problem ? THREADS_C_LOGIN_FAILED_BAD_ANSWER
+                                   : THREADS_C_LOGIN_FAILED_UNREACHABLE);
     return threads_page_error(r,
                               status == HTTP_GATEWAY_TIME_OUT
                                   ? THREADS_PAGE_THREADS_TIMEOUT
@@ -188,15 +205,15 @@ int threads_endpoint_code(request_rec *r, threads_callback_t *cb)
     }
     now = apr_time_sec(apr_time_now());
     memset(&token, 0, sizeof(token));
-    token.access_token = reply.access_token;
+    threads_token_apply(&token, &reply, THREADS_TOKEN_SHORT, now);
     token.user_id = reply.user_id;
-    token.issued_at = now;
     token.login_at = now;
-    token.expires_at =
-        now + (reply.expires_in > 0 ? reply.expires_in
-                                    : THREADS_SHORT_TOKEN_LIFETIME);
-    token.type = THREADS_TOKEN_SHORT;
     token.scope = login.scope;
+    if (threads_token_new_login_id(r->pool, &token.login_id) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      THREADS_LOGNO(00111) "no random login id available");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     if (threads_finish_upgrade(r, &token) != OK) {
         threads_page_detail_t detail = {NULL, NULL, NULL};
 
@@ -206,6 +223,7 @@ int threads_endpoint_code(request_rec *r, threads_callback_t *cb)
     if (threads_session_write_token(r, &token) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    threads_count(THREADS_C_LOGIN_COMPLETED);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   THREADS_LOGNO(00104) "user %s logged in, scope %s",
                   token.user_id, token.scope);
@@ -229,6 +247,7 @@ int threads_endpoint_error(request_rec *r, threads_callback_t *cb)
     if (status != OK) {
         return status;
     }
+    threads_count(THREADS_C_LOGIN_CANCELLED);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   THREADS_LOGNO(00105) "sign-in cancelled: error=%s "
                                        "error_reason=%s",

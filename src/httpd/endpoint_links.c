@@ -3,10 +3,12 @@
  * pages: ?login= (Sign in with Threads), ?logout= and ?info=json.
  */
 #include "httpd/config.h"
+#include "httpd/counters.h"
 #include "httpd/endpoint.h"
 #include "httpd/login.h"
 #include "httpd/page.h"
 #include "httpd/request.h"
+#include "httpd/revoke.h"
 #include "httpd/session.h"
 
 #include "apr_strings.h"
@@ -43,18 +45,58 @@ static const threads_scope_t *threads_links_login_scope(request_rec *r)
     return had ? threads_scope_union(r->pool, had, scope) : scope;
 }
 
+/* 1 when another site started this request (Sec-Fetch-Site: cross-site):
+ * a link or form elsewhere may not log the user out unasked. */
+static int threads_links_cross_site(request_rec *r)
+{
+    const char *site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
+
+    return site && !strcasecmp(site, "cross-site");
+}
+
+/* Ends the login t holds in the store: this login, or with everywhere
+ * every login of its user. A store that fails is logged; the browser's
+ * own cookie is cleared all the same. */
+static void threads_links_revoke(request_rec *r, const threads_token_t *t,
+                                 int everywhere)
+{
+    if (!t || !threads_revoke_enabled(r)) {
+        return;
+    }
+    if ((everywhere ? threads_revoke_user(r, t->user_id)
+                    : threads_revoke_login(r, t)) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      THREADS_LOGNO(00112) "logout of user %s: only this "
+                                           "browser's cookie was cleared",
+                      t->user_id);
+    }
+}
+
 int threads_endpoint_logout(request_rec *r, threads_callback_t *cb)
 {
     const char *url = threads_links_local_param(cb, "logout");
+    const char *all = apr_table_get(cb->params, "everywhere");
+    int everywhere = all && !strcmp(all, "1");
+    threads_token_t *t;
 
     if (!url) {
         return threads_page_error(r, THREADS_PAGE_BAD_LOGOUT_LINK, NULL);
     }
+    if (threads_links_cross_site(r)) {
+        /* The button posts back to this very URL, from this site. */
+        return threads_page_confirm_logout(r, threads_login_return_url(r));
+    }
+    t = threads_request_load_token(r);
+    if (t) {
+        threads_count(THREADS_C_REVOKED_LOGOUT);
+    }
+    threads_links_revoke(r, t, everywhere);
     if (threads_session_clear(r) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                  THREADS_LOGNO(00106) "logged out");
+                  THREADS_LOGNO(00106) "logged out%s",
+                  t && everywhere ? " everywhere" : "");
     return threads_page_redirect(r, url);
 }
 

@@ -7,6 +7,7 @@
  * status, the time taken and Threads' own error text.
  */
 #include "httpd/config.h"
+#include "httpd/counters.h"
 #include "httpd/graph.h"
 
 #include "apr_strings.h"
@@ -24,6 +25,7 @@ static void threads_graph_call(request_rec *r, const char *method,
     threads_http_request_t req = {method, url, form, bearer};
 
     threads_http_perform(sc->http, r->pool, &sc->http_options, &req, resp);
+    threads_count_call(resp->elapsed);
 }
 
 /* Logs a call that got no HTTP answer at level; the browser's status for
@@ -41,7 +43,9 @@ static int threads_graph_transport_failed(request_rec *r, int level,
                                                  : HTTP_BAD_GATEWAY;
 }
 
-/* Maps a call's transport outcome and body to the browser's status. */
+/* Maps a call's transport outcome and body to the browser's status. Any
+ * status but OK leaves reply saying why: REJECTED (403), INVALID with a
+ * problem (an answer that is no token), INVALID without (no answer). */
 static int threads_graph_judge(request_rec *r, const char *what,
                                const threads_http_response_t *resp,
                                int need_user_id, threads_token_reply_t *reply)
@@ -49,6 +53,8 @@ static int threads_graph_judge(request_rec *r, const char *what,
     long ms = (long)apr_time_as_msec(resp->elapsed);
 
     if (resp->outcome != THREADS_HTTP_OK) {
+        memset(reply, 0, sizeof(*reply));
+        reply->kind = THREADS_REPLY_INVALID;
         return threads_graph_transport_failed(r, APLOG_ERR, what, resp);
     }
     threads_json_parse_token_reply(r->pool, resp->body, resp->body_len,
@@ -60,6 +66,8 @@ static int threads_graph_judge(request_rec *r, const char *what,
                               THREADS_LOGNO(00201) "%s: HTTP %ld with a "
                                                    "token: refused",
                               what, resp->status);
+                reply->kind = THREADS_REPLY_INVALID;
+                reply->problem = "a token with a status other than 200";
                 return HTTP_BAD_GATEWAY;
             }
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
@@ -67,14 +75,21 @@ static int threads_graph_judge(request_rec *r, const char *what,
                           ms);
             return OK;
         case THREADS_REPLY_REJECTED:
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                          THREADS_LOGNO(00203) "%s refused by Threads (HTTP "
-                                               "%ld, %s %" APR_INT64_T_FMT
-                                               "): %s",
-                          what, resp->status,
-                          reply->error_type ? reply->error_type : "error",
-                          reply->error_code,
-                          reply->error_message ? reply->error_message : "");
+            /* Meta's own words, escaped: they name the error, never the
+             * token, which stays out of every log line. */
+            ap_log_rerror(
+                APLOG_MARK, APLOG_WARNING, 0, r,
+                THREADS_LOGNO(00203) "%s refused by Threads (HTTP %ld, %s, "
+                                     "code %" APR_INT64_T_FMT
+                                     ", error_subcode %" APR_INT64_T_FMT
+                                     ", fbtrace_id %s): %s",
+                what, resp->status,
+                ap_escape_logitem(r->pool, reply->error.type ? reply->error.type
+                                                             : "error"),
+                reply->error.code, reply->error.subcode,
+                reply->error.fbtrace_id ? reply->error.fbtrace_id : "-",
+                ap_escape_logitem(
+                    r->pool, reply->error.message ? reply->error.message : ""));
             return HTTP_FORBIDDEN;
         default:
             ap_log_rerror(
@@ -169,11 +184,14 @@ int threads_graph_profile(request_rec *r, const char *token,
     if (reply->kind != THREADS_REPLY_OK || resp.status != 200) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       THREADS_LOGNO(00206) "profile read: unusable answer "
-                                           "(HTTP %ld): %s",
-                      resp.status,
-                      reply->error_message ? reply->error_message
-                      : reply->problem     ? reply->problem
-                                           : "invalid");
+                                           "(HTTP %ld, code %" APR_INT64_T_FMT
+                                           ", fbtrace_id %s): %s",
+                      resp.status, reply->error.code,
+                      reply->error.fbtrace_id ? reply->error.fbtrace_id : "-",
+                      ap_escape_logitem(
+                          r->pool, reply->error.message ? reply->error.message
+                                   : reply->problem     ? reply->problem
+                                                        : "invalid"));
         return reply->kind == THREADS_REPLY_REJECTED ? HTTP_FORBIDDEN
                                                      : HTTP_BAD_GATEWAY;
     }

@@ -226,3 +226,32 @@ apr_status_t threads_keys_setup(apr_pool_t *pconf, server_rec *s,
     }
     return APR_SUCCESS;
 }
+
+char *threads_keys_seal(request_rec *r, const char *label, const char *plain)
+{
+    const threads_server_conf_t *sc = threads_config_server(r->server);
+    char *sealed = NULL;
+    apr_status_t rv = sc->nkeys > 0
+                          ? threads_seal(r->pool, sc->keys[0], label, plain,
+                                         strlen(plain), &sealed)
+                          : APR_EINVAL;
+
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      THREADS_LOGNO(00052) "cannot seal a value for %s", label);
+        return NULL;
+    }
+    return sealed;
+}
+
+char *threads_keys_open(request_rec *r, const char *label, const char *sealed)
+{
+    const threads_server_conf_t *sc = threads_config_server(r->server);
+    char *plain = NULL;
+
+    if (sc->nkeys == 0 || threads_unseal(r->pool, sc->keys, sc->nkeys, label,
+                                         sealed, &plain, NULL) != APR_SUCCESS) {
+        return NULL;
+    }
+    return plain;
+}

@@ -19,4 +19,13 @@ const char *threads_keys_generated(apr_pool_t *pconf, apr_pool_t *ptemp,
 apr_status_t threads_keys_setup(apr_pool_t *pconf, server_rec *s,
                                 const char *generated);
 
+/* plain sealed for label under the current key of r's server; NULL
+ * (logged) when sealing fails. */
+char *threads_keys_seal(request_rec *r, const char *label, const char *plain);
+
+/* sealed opened for label with the keys of r's server (the current one,
+ * then the older); NULL when it does not open: tampered, other key, other
+ * app or other label. */
+char *threads_keys_open(request_rec *r, const char *label, const char *sealed);
+
 #endif /* THREADS_HTTPD_KEYS_H */

@@ -7,6 +7,7 @@
  * from Host or X-Forwarded-*.
  */
 #include "httpd/config.h"
+#include "httpd/counters.h"
 #include "httpd/login.h"
 #include "httpd/page.h"
 #include "httpd/session.h"
@@ -78,6 +79,7 @@ int threads_login_start(request_rec *r, const char *return_url,
     if (threads_session_write_pending(r, pending) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    threads_count(THREADS_C_LOGIN_STARTED);
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                   THREADS_LOGNO(00102) "login started for %s, scope %s, "
                                        "%d pending",

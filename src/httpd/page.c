@@ -4,6 +4,7 @@
  * All of them carry Cache-Control: no-store, are UTF-8, and escape every
  * value that came from the request or from Threads.
  */
+#include "httpd/counters.h"
 #include "httpd/page.h"
 #include "httpd/request.h"
 
@@ -118,6 +119,13 @@ void threads_page_protect(request_rec *r)
     threads_page_add_tidy(r);
 }
 
+void threads_page_insert_filter(request_rec *r)
+{
+    if (r->prev && threads_request_state(r)->marked) {
+        threads_page_add_tidy(r);
+    }
+}
+
 void threads_page_insert_error_filter(request_rec *r)
 {
     /* httpd's error path starts the filters afresh. */
@@ -142,9 +150,12 @@ static int threads_page_collect(void *rec, const char *key, const char *value)
     return 1;
 }
 
-/* Runs after mod_session's filter, before the headers go out: mod_session
- * removes a cookie in both header tables (two Set-Cookie lines) and adds
- * its own "Cache-Control: no-cache, private" beside ours. */
+/* Runs after mod_session's and mod_headers' filters, before the headers go
+ * out: mod_session removes a cookie in both header tables (two Set-Cookie
+ * lines) and adds its own "Cache-Control: no-cache, private" beside ours,
+ * and an ErrorDocument's page (static, CGI, a site's Header directives)
+ * may bring its own caching and referrer policy: the module's answer has
+ * one of each, its own. */
 apr_status_t threads_page_tidy_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
     request_rec *r = f->r;
@@ -164,6 +175,7 @@ apr_status_t threads_page_tidy_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     apr_table_unset(r->headers_out, "Cache-Control");
     apr_table_unset(r->headers_out, "Pragma");
     apr_table_unset(r->headers_out, "Referrer-Policy");
+    apr_table_unset(r->headers_out, "Expires");
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     apr_table_setn(r->err_headers_out, "Pragma", "no-cache");
     apr_table_setn(r->err_headers_out, "Referrer-Policy", "no-referrer");
@@ -204,6 +216,57 @@ int threads_page_redirect(request_rec *r, const char *location)
                              "text/html; charset=utf-8", body);
 }
 
+/* A small escaped HTML page: title, then body (already HTML). */
+static const char *threads_page_html(apr_pool_t *p, const char *title,
+                                     const char *body)
+{
+    return apr_pstrcat(
+        p,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width\">"
+        "<title>",
+        threads_html_escape(p, title), "</title></head>\n<body>\n<h1>",
+        threads_html_escape(p, title), "</h1>\n", body, "</body></html>\n",
+        NULL);
+}
+
+int threads_page_confirm_logout(request_rec *r, const char *action)
+{
+    const char *body =
+        apr_pstrcat(r->pool,
+                    "<p>Another site sent you here to sign out of Sign in with "
+                    "Threads.</p>\n<form method=\"post\" action=\"",
+                    threads_html_escape(r->pool, action),
+                    "\"><button type=\"submit\">Sign out</button></form>\n"
+                    "<p><a href=\"/\">Stay signed in</a></p>\n",
+                    NULL);
+
+    return threads_page_send(r, HTTP_OK, "text/html; charset=utf-8",
+                             threads_page_html(r->pool, "Sign out?", body));
+}
+
+int threads_page_deletion_status(request_rec *r, apr_int64_t when)
+{
+    char date[APR_RFC822_DATE_LEN];
+    const char *body;
+
+    if (!when) {
+        body = "<p>No data deletion request has this code.</p>\n";
+        return threads_page_send(
+            r, HTTP_NOT_FOUND, "text/html; charset=utf-8",
+            threads_page_html(r->pool, "Unknown deletion request", body));
+    }
+    apr_rfc822_date(date, apr_time_from_sec(when));
+    body = apr_pstrcat(r->pool, "<p>The deletion request of ",
+                       threads_html_escape(r->pool, date),
+                       " is done: this site keeps nothing of the account "
+                       "beyond the sign-in cookie of a browser, and no "
+                       "sign-in from before the request is accepted.</p>\n",
+                       NULL);
+    return threads_page_send(r, HTTP_OK, "text/html; charset=utf-8",
+                             threads_page_html(r->pool, "Data deleted", body));
+}
+
 /* 1 when httpd has a page of the sysadmin's for status here: an
  * ErrorDocument (a "default" one included: that asks for httpd's own) or
  * an ap_custom_response of another module. Read from core's public
@@ -237,21 +300,16 @@ static const char *threads_page_error_html(apr_pool_t *p,
                                            const char *description,
                                            const char *link_url)
 {
-    return apr_pstrcat(
-        p,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width\">"
-        "<title>",
-        threads_html_escape(p, row->title), "</title></head>\n<body>\n<h1>",
-        threads_html_escape(p, row->title), "</h1>\n<p>",
-        threads_html_escape(p, row->message), "</p>\n",
-        description
-            ? apr_pstrcat(p, "<p class=\"detail\">",
-                          threads_html_escape(p, description), "</p>\n", NULL)
-            : "",
-        "<p><a href=\"", threads_html_escape(p, link_url), "\">",
-        threads_html_escape(p, row->link_text), "</a></p>\n",
-        "</body></html>\n", NULL);
+    return threads_page_html(
+        p, row->title,
+        apr_pstrcat(
+            p, "<p>", threads_html_escape(p, row->message), "</p>\n",
+            description ? apr_pstrcat(p, "<p class=\"detail\">",
+                                      threads_html_escape(p, description),
+                                      "</p>\n", NULL)
+                        : "",
+            "<p><a href=\"", threads_html_escape(p, link_url), "\">",
+            threads_html_escape(p, row->link_text), "</a></p>\n", NULL));
 }
 
 int threads_page_error(request_rec *r, threads_page_error_e which,
@@ -300,6 +358,7 @@ int threads_page_login_required(request_rec *r, const char *login_url)
         apr_pstrcat(r->pool, "{\"error\":\"login_required\",\"login_url\":",
                     threads_json_quote(r->pool, login_url), "}\n", NULL);
 
+    threads_count(THREADS_C_UNAUTHORIZED);
     apr_table_setn(r->err_headers_out, "WWW-Authenticate",
                    "Threads realm=\"Sign in with Threads\"");
     if (threads_page_has_error_document(r, HTTP_UNAUTHORIZED)) {

@@ -53,6 +53,11 @@ apr_status_t threads_page_tidy_filter(ap_filter_t *f, apr_bucket_brigade *bb);
  * request the module marked. */
 void threads_page_insert_error_filter(request_rec *r);
 
+/* insert_filter: the same filter on an internal redirect (an
+ * ErrorDocument) of a request the module marked: its answer is the
+ * module's too. */
+void threads_page_insert_filter(request_rec *r);
+
 /* Lets a hook that runs before the handler (check_authn) answer the
  * request: httpd inserts the output filters, mod_session's among them,
  * only on the way to the handler. Call once, before writing. */
@@ -72,6 +77,14 @@ int threads_page_redirect(request_rec *r, const char *location);
  * and link. detail may be NULL. */
 int threads_page_error(request_rec *r, threads_page_error_e which,
                        const threads_page_detail_t *detail);
+
+/* The page that asks before a logout another site started: a button that
+ * posts back to action (a local URL), from this site. 200. */
+int threads_page_confirm_logout(request_rec *r, const char *action);
+
+/* The status page of a data deletion request: found (when, Unix seconds)
+ * or, when 0, 404. */
+int threads_page_deletion_status(request_rec *r, apr_int64_t when);
 
 /* In the internal redirect to an ErrorDocument: THREADS_ERROR and
  * THREADS_ERROR_DESCRIPTION of the failed request, under their own names

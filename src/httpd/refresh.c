@@ -2,7 +2,9 @@
  * refresh.c: renewing a long-lived token before it expires.
  */
 #include "httpd/config.h"
+#include "httpd/counters.h"
 #include "httpd/graph.h"
+#include "httpd/pace.h"
 #include "httpd/refresh.h"
 #include "httpd/session.h"
 
@@ -26,18 +28,42 @@ static int threads_refresh_due(const threads_server_conf_t *sc,
 }
 
 /* A failure keeps the current token while it is valid and waits before
- * the next try, so a Threads outage does not add a call to every
- * request. */
-void threads_refresh_if_due(request_rec *r, threads_token_t *t)
+ * the next try (in the cookie, and in the server's pace whatever the
+ * outcome), so a Threads outage does not add a call to every request,
+ * nor a client replaying an older cookie. */
+threads_refresh_e threads_refresh_if_due(request_rec *r, threads_token_t *t)
 {
     const threads_server_conf_t *sc = threads_config_server(r->server);
     apr_int64_t now = apr_time_sec(apr_time_now());
     threads_token_reply_t reply;
+    int status;
 
     if (!threads_refresh_due(sc, t, now)) {
-        return;
+        return THREADS_REFRESH_NOT_DUE;
     }
-    if (threads_graph_refresh(r, t->access_token, &reply) == OK) {
+    if (!threads_pace_claim(r, t->access_token)) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      THREADS_LOGNO(00159) "token of user %s: refreshed or "
+                                           "tried within the hour, here or "
+                                           "on a server sharing the store",
+                      t->user_id);
+        return THREADS_REFRESH_NOT_DUE;
+    }
+    status = threads_graph_refresh(r, t->access_token, &reply);
+    if (status == HTTP_FORBIDDEN &&
+        reply.error.code == THREADS_GRAPH_TOKEN_DEAD) {
+        /* Logged with its code, subcode and trace id by graph.c. */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      THREADS_LOGNO(00160) "token of user %s is dead (Graph "
+                                           "error 190): logged out",
+                      t->user_id);
+        threads_count(THREADS_C_REFRESH_FAILED);
+        threads_session_write_token(r, NULL);
+        return THREADS_REFRESH_DEAD;
+    }
+    threads_count(status == OK ? THREADS_C_REFRESH_DONE
+                               : THREADS_C_REFRESH_FAILED);
+    if (status == OK) {
         threads_token_apply(t, &reply, THREADS_TOKEN_LONG, now);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       THREADS_LOGNO(00154) "token of user %s refreshed, "
@@ -58,4 +84,5 @@ void threads_refresh_if_due(request_rec *r, threads_token_t *t)
                                            "request goes on with it",
                       t->user_id);
     }
+    return status == OK ? THREADS_REFRESH_DONE : THREADS_REFRESH_FAILED;
 }

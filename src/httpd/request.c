@@ -4,6 +4,7 @@
  * redirects, the handler).
  */
 #include "httpd/request.h"
+#include "httpd/revoke.h"
 #include "httpd/session.h"
 
 #include "apr_time.h"
@@ -49,8 +50,19 @@ threads_token_t *threads_request_load_token(request_rec *r)
     if (!st->token_loaded) {
         st->token_loaded = 1;
         st->token = threads_session_read_token(r);
+        if (st->token && threads_revoke_covers(r, st->token)) {
+            st->token = NULL;
+        }
     }
     return st->token;
+}
+
+void threads_request_forget_token(request_rec *r)
+{
+    threads_request_t *st = threads_request_state(r);
+
+    st->token_loaded = 1;
+    st->token = NULL;
 }
 
 threads_token_t *threads_request_valid_token(request_rec *r)

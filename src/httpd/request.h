@@ -35,10 +35,14 @@ threads_request_t *threads_request_state(request_rec *r);
  * refresh a token or write the session. */
 int threads_request_is_internal(const request_rec *r);
 
-/* The session's token record, read and opened once per initial request:
- * never a call to Threads, never a write. NULL when there is none or it
- * does not open. The record may have expired. */
+/* The session's token record, read and opened once per initial request,
+ * and checked against ThreadsRevocationCache (one lookup): never a call to
+ * Threads, never a write. NULL when there is none, it does not open, or
+ * its login was revoked. The record may have expired. */
 threads_token_t *threads_request_load_token(request_rec *r);
+
+/* Drops the loaded token for the rest of the request (dead, revoked). */
+void threads_request_forget_token(request_rec *r);
 
 /* The loaded token when it has not expired, else NULL. */
 threads_token_t *threads_request_valid_token(request_rec *r);

@@ -7,13 +7,12 @@
  * open counts as absent: "not logged in", never an error.
  */
 #include "httpd/config.h"
+#include "httpd/keys.h"
 #include "httpd/session.h"
 
 #include "apr_optional.h"
 #include "apr_strings.h"
 #include "mod_session.h"
-
-#include "core/seal.h"
 
 #define THREADS_SESSION_TOKEN   "threads.token"
 #define THREADS_SESSION_PENDING "threads.pending"
@@ -88,19 +87,16 @@ int threads_session_require(request_rec *r)
 /* Opens the sealed entry name; NULL when absent or not opening. */
 static char *threads_session_open(request_rec *r, const char *name)
 {
-    const threads_server_conf_t *sc = threads_config_server(r->server);
     session_rec *z = threads_session_of(r);
     const char *sealed = NULL;
     char *plain;
-    apr_size_t len;
 
-    if (!z || sc->nkeys == 0 ||
-        threads_session_get_fn(r, z, name, &sealed) != APR_SUCCESS || !sealed ||
-        !*sealed) {
+    if (!z || threads_session_get_fn(r, z, name, &sealed) != APR_SUCCESS ||
+        !sealed || !*sealed) {
         return NULL;
     }
-    if (threads_unseal(r->pool, sc->keys, sc->nkeys, name, sealed, &plain,
-                       &len) != APR_SUCCESS) {
+    plain = threads_keys_open(r, name, sealed);
+    if (!plain) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       THREADS_LOGNO(00050) "session value %s does not open "
                                            "(other key or tampered): ignored",
@@ -114,7 +110,6 @@ static char *threads_session_open(request_rec *r, const char *name)
 static apr_status_t threads_session_put(request_rec *r, const char *name,
                                         const char *plain)
 {
-    const threads_server_conf_t *sc = threads_config_server(r->server);
     session_rec *z = threads_session_of(r);
     char *sealed = NULL;
     apr_status_t rv;
@@ -127,13 +122,9 @@ static apr_status_t threads_session_put(request_rec *r, const char *name,
         return APR_ENOTIMPL;
     }
     if (plain) {
-        rv = threads_seal(r->pool, sc->keys[0], name, plain, strlen(plain),
-                          &sealed);
-        if (rv != APR_SUCCESS) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
-                          THREADS_LOGNO(00052) "cannot seal session value %s",
-                          name);
-            return rv;
+        sealed = threads_keys_seal(r, name, plain);
+        if (!sealed) {
+            return APR_EGENERAL;
         }
     }
     rv = threads_session_set_fn(r, z, name, sealed);

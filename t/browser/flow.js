@@ -1,25 +1,31 @@
 #!/usr/bin/env node
 // Drives headless Chromium through "Sign in with Threads": opens a
 // protected URL, which leads to the Threads stand-in's consent page, clicks
-// one of its buttons and follows the browser back to httpd.
+// one of its buttons and follows the browser back to httpd. With button
+// "none" it only opens the URL (a callback URL, say).
 //
 //   node t/browser/flow.js '{"url": "http://127.0.0.1:8080/app/",
 //                            "button": "allow"}'
 //   node t/browser/flow.js --serve   (one JSON request per line on
 //                                     standard input, one answer per line)
 //
-// Options: url (required), button ("allow" or "cancel"), chromium (path,
-// default /usr/bin/chromium), timeout (ms, default 15000). With --serve,
+// Options: url (required), button ("allow", "cancel" or "none"), chromium
+// (path, default /usr/bin/chromium), timeout (ms, default 15000),
+// waitForLog ({"path": file, "text": text}: keep the page open until the
+// file holds the text, for requests the browser makes on its own and
+// playwright does not report, such as the favicon's). With --serve,
 // Chromium is started once and every flow gets a fresh context (no cookies,
 // no cache).
 //
 // Answers with one JSON object: consent (the consent page's URL, status and
-// title, before the click), final (url, status, title, text of the page the
-// browser ends on), documents (every main-frame document request: url,
-// method, status, cookie header sent), cookies (the browser's cookies for
-// the protected site); or {"error": ...} (exit status 1 in single mode).
+// title, before the click; null with button "none"), final (url, status,
+// title, text of the page the browser ends on), documents (every main-frame
+// document request: url, method, status, cookie header sent), cookies (the
+// browser's cookies for the protected site); or {"error": ...} (exit status
+// 1 in single mode).
 'use strict';
 
+const fs = require('fs');
 const { chromium } = require('playwright-core');
 
 // The flags that work on these machines (see the harness notes); the
@@ -37,6 +43,46 @@ function launch(opts) {
     args: FLAGS,
     timeout: opts.timeout || 15000,
   });
+}
+
+// Resolves once the file at path holds text; rejects after timeout ms.
+async function waitForLog(path, text, timeout) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    let content = '';
+    try {
+      content = fs.readFileSync(path, 'utf8');
+    } catch (e) {
+      // Not written yet.
+    }
+    if (content.includes(text)) {
+      return;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${path} did not get ${JSON.stringify(text)} in ` +
+                      `${timeout} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+// Clicks the consent page's button and waits until the browser is back on
+// the protected site (the callback and whatever it leads to: redirects are
+// not committed, so that is the last document). Returns the consent page
+// as it was before the click.
+async function consent(page, first, target, button) {
+  const seen = { url: page.url(), status: first ? first.status() : null,
+                 title: await page.title() };
+  const selector = `button[name="decision"][value="${button}"]`;
+  if (await page.locator(selector).count() !== 1) {
+    throw new Error(`no ${button} button on ${page.url()}: ` +
+                    (await page.content()).slice(0, 2000));
+  }
+  const back = page.waitForURL((u) => u.host === target.host,
+                               { waitUntil: 'load' });
+  await page.click(selector);
+  await back;
+  return seen;
 }
 
 async function flow(browser, opts) {
@@ -70,23 +116,15 @@ async function flow(browser, opts) {
     });
 
     const first = await page.goto(opts.url, { waitUntil: 'load' });
-    const consent = { url: page.url(), status: first ? first.status() : null,
-                      title: await page.title() };
-    const selector = `button[name="decision"][value="${button}"]`;
-    if (await page.locator(selector).count() !== 1) {
-      throw new Error(`no ${button} button on ${page.url()}: ` +
-                      (await page.content()).slice(0, 2000));
-    }
-    // Back on the protected site: the callback and whatever it leads to
-    // (redirects are not committed, so this is the last document).
-    const back = page.waitForURL((u) => u.host === target.host,
-                                 { waitUntil: 'load' });
-    await page.click(selector);
-    await back;
+    const seen = button === 'none' ? null
+      : await consent(page, first, target, button);
     await Promise.all(pending);
+    if (opts.waitForLog) {
+      await waitForLog(opts.waitForLog.path, opts.waitForLog.text, timeout);
+    }
     const last = documents.length ? documents[documents.length - 1] : null;
     return {
-      consent,
+      consent: seen,
       final: {
         url: page.url(),
         status: last ? last.status : null,

@@ -12,15 +12,20 @@
              hand, as a browser does, and can walk a whole login
   checks     assertions about the module's answers
   loopback   raw TCP peers (a token server that says anything, a proxy)
+  leaks      the secrets a test saw, the forms a log may hold them in, and
+             the search of a log for them
+  fastcgi    a FastCGI application for mod_proxy_fcgi
+  sealed     the module's sealed session values, opened and forged
 
 The names tests use are importable from this package. To change what httpd
 runs with, patch harness.httpd (its clean_env, say), where Httpd looks.
 """
 
 from .browser import NAVIGATION_HEADERS, Browser, LoginFlow
-from .checks import (assert_module_json, assert_module_page, assert_no_store,
+from .checks import (assert_module_headers, assert_module_json,
+                     assert_module_page, assert_no_referrer, assert_no_store,
                      assert_redirect_to, cache_control, describe, has_link,
-                     media_type, query_of)
+                     header_lines, media_type, query_of, session_set_cookies)
 from .httpd import (APP_ID, APP_SECRET, CALLBACK_PATH, CRASH_RE, MODULE_SO,
                     REPO, T_DIR, USER_ID, Httpd, HttpdError, clean_env,
                     configtest, free_port, stop_all)
@@ -33,8 +38,10 @@ __all__ = [
     "CRASH_RE", "MODULES_DIR", "MODULE_SO", "MPMS", "NAVIGATION_HEADERS",
     "REPO", "SEVERE_RE", "T_DIR", "USER_ID", "Browser", "Httpd",
     "HttpdError", "LoginFlow", "LoopbackServer", "Stop", "UncleanStop",
-    "assert_module_json", "assert_module_page", "assert_no_store",
-    "assert_redirect_to", "cache_control", "clean_env", "configtest",
-    "describe", "describe_status", "free_port", "has_link", "media_type",
-    "query_of", "read_head", "stop_all",
+    "assert_module_headers", "assert_module_json", "assert_module_page",
+    "assert_no_referrer", "assert_no_store", "assert_redirect_to",
+    "cache_control", "clean_env", "configtest", "describe",
+    "describe_status", "free_port", "has_link", "header_lines",
+    "media_type", "query_of", "read_head", "session_set_cookies",
+    "stop_all",
 ]

@@ -1,5 +1,6 @@
-"""Assertions the tests share about the module's answers: no-store,
-its HTML pages and JSON answers, local redirects, query strings."""
+"""Assertions the tests share about the module's answers: no-store and
+no-referrer, the headers every answer carries once, its HTML pages and
+JSON answers, local redirects, query strings."""
 
 import json
 import re
@@ -34,6 +35,51 @@ def assert_no_store(resp):
         "Cache-Control lacks no-store:\n" + describe(resp))
 
 
+def header_lines(resp, name):
+    """Every value of header name in resp, one per header line as sent
+    (requests joins repeated headers in resp.headers)."""
+    return resp.raw.headers.getlist(name)
+
+
+def assert_no_referrer(resp):
+    """Referrer-Policy: no-referrer, once: a browser takes the last policy
+    it knows of a list, so another one beside it would win."""
+    assert header_lines(resp, "Referrer-Policy") == ["no-referrer"], (
+        "Referrer-Policy is not exactly no-referrer:\n" + describe(resp))
+
+
+def session_set_cookies(resp, name="session"):
+    """The Set-Cookie lines of resp that set cookie name."""
+    return [v for v in header_lines(resp, "Set-Cookie")
+            if v.split("=", 1)[0].strip() == name]
+
+
+def assert_module_headers(resp, session_cookies=(0, 1)):
+    """What every answer of the module carries, each header exactly once:
+    Cache-Control: no-store, Pragma: no-cache, Referrer-Policy:
+    no-referrer; and one Set-Cookie line per cookie at most, for the
+    session cookie as many as session_cookies allows (a count, or the
+    counts allowed)."""
+    problems = []
+    for name, value in (("Cache-Control", "no-store"),
+                        ("Pragma", "no-cache"),
+                        ("Referrer-Policy", "no-referrer")):
+        lines = header_lines(resp, name)
+        if lines != [value]:
+            problems.append("%s: %r, not once %r" % (name, lines, value))
+    names = [v.split("=", 1)[0].strip()
+             for v in header_lines(resp, "Set-Cookie")]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        problems.append("Set-Cookie more than once for " + ", ".join(twice))
+    allowed = ((session_cookies,) if isinstance(session_cookies, int)
+               else session_cookies)
+    if names.count("session") not in allowed:
+        problems.append("%d Set-Cookie for the session, not %s" % (
+            names.count("session"), " or ".join(map(str, allowed))))
+    assert not problems, "; ".join(problems) + ":\n" + describe(resp)
+
+
 def media_type(resp):
     """Content-Type normalised: lower case, "; " between parameters."""
     ctype = resp.headers.get("Content-Type", "")
@@ -41,23 +87,26 @@ def media_type(resp):
 
 
 def assert_module_page(resp, status):
-    """A page the module wrote: status, text/html; charset=utf-8, no-store.
-    Returns the body text."""
+    """A page the module wrote: status, text/html; charset=utf-8, no-store,
+    no-referrer. Returns the body text."""
     assert resp.status_code == status, (
         "expected %d:\n%s" % (status, describe(resp)))
     assert media_type(resp) == "text/html; charset=utf-8", describe(resp)
     assert_no_store(resp)
+    assert_no_referrer(resp)
     return resp.text
 
 
 def assert_module_json(resp, status):
-    """A JSON answer of the module: status, application/json, no-store.
-    Returns the parsed body (integers kept as digit strings)."""
+    """A JSON answer of the module: status, application/json, no-store,
+    no-referrer. Returns the parsed body (integers kept as digit
+    strings)."""
     assert resp.status_code == status, (
         "expected %d:\n%s" % (status, describe(resp)))
     assert media_type(resp).split(";")[0] == "application/json", (
         describe(resp))
     assert_no_store(resp)
+    assert_no_referrer(resp)
     return json.loads(resp.text, parse_int=str)
 
 

@@ -1,6 +1,8 @@
 """One test httpd: its content and configuration in a directory of its
-own (written with httpdconf.render), `apache2 -t`, start, restart and stop
-by PID (every stop recorded and checked, see lifecycle.py), and its logs."""
+own (written with httpdconf.render), `apache2 -t`, start, graceful and full
+restarts, stop by PID (every stop recorded and checked, see lifecycle.py),
+and its logs (the access log names the module's error page of each
+request, THREADS_ERROR)."""
 
 import os
 import re
@@ -254,7 +256,7 @@ class Httpd:
                           "GracefulShutdownTimeout 1"],
             cgid_sock=os.path.join(d, "cgid.sock"),
             access_log=self.access_log_path,
-            log_format='%h %l %u %t \\"%r\\" %>s %b %D',
+            log_format='%h %l %u %t \\"%r\\" %>s %b %D %{THREADS_ERROR}n',
             docroot=self.docroot, site=site, threads=self.directives,
             session=self.session, locations=locations, extra=self.extra)
 
@@ -475,6 +477,12 @@ class Httpd:
                     raise HttpdError("httpd does not answer after " + action)
                 time.sleep(0.02)
 
+    def graceful(self, timeout=10.0):
+        """apachectl graceful by SIGUSR1 to the parent (see
+        restart_in_place); returns self."""
+        self.restart_in_place("graceful", signal_only=True, timeout=timeout)
+        return self
+
     # -- logs -----------------------------------------------------------------
 
     def url(self, path="/"):
@@ -509,6 +517,25 @@ class Httpd:
 
     def access_log(self):
         return _read_text(self.access_log_path)
+
+    def threads_error(self, target, method="GET", timeout=3.0):
+        """THREADS_ERROR (the page the module answered with, "-" for none)
+        of the last request for target, exactly as sent, in the access log.
+        httpd logs a request after answering it: this waits for its line.
+        """
+        rx = re.compile(r'"%s %s HTTP/1\.[01]" .* (\S+)$'
+                        % (re.escape(method), re.escape(target)))
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [m.group(1) for m in map(rx.search,
+                                             self.access_log().splitlines())
+                     if m]
+            if found:
+                return found[-1]
+            if time.monotonic() > deadline:
+                raise AssertionError("%s %s is not in the access log:\n%s"
+                                     % (method, target, self.access_log()))
+            time.sleep(0.02)
 
     def read_stderr(self):
         return _read_text(self.stderr_path)

@@ -4,15 +4,19 @@
 the accepted forms must take effect. Each test writes its own httpd.conf
 (see t/conftest.py); a started httpd talks to the Threads stand-in."""
 
+import grp
 import json
 import os
+import pwd
 import re
+import shutil
 import subprocess
 
 import pytest
 
-from harness import (APACHE2, APP_ID, APP_SECRET, BASE_MODULES, USER_ID,
-                     assert_module_json, clean_env, describe, query_of)
+from harness import (APACHE2, APP_ID, APP_SECRET, BASE_MODULES,
+                     CALLBACK_PATH, USER_ID, assert_module_json, clean_env,
+                     describe, httpdconf, query_of)
 
 # The three directives every server that uses the module needs.
 REQUIRED = ("ThreadsAppId", "ThreadsAppSecret", "ThreadsRedirectUri")
@@ -408,3 +412,320 @@ def test_server_without_the_three_answers_500(httpd_factory,
     assert standin.requests == []
     # Public pages are unaffected.
     assert b.get("/").status_code == 200
+
+
+# ---------------------------------------------------------------------------
+# 2. Warnings at startup: on the console and in the error log
+# ---------------------------------------------------------------------------
+
+# The warnings the configuration alone gives, by log ID.
+STARTUP_WARNINGS = ("THREADS00020", "THREADS00023", "THREADS00024",
+                    "THREADS00029", "THREADS00030", "THREADS00031",
+                    "THREADS00032")
+SECRET_FILE = "{secret file}"  # stands for the path of an existing file
+
+# id -> (log ID, directives, what the warning line names)
+WARNING_CASES = {
+    "graph-http": ("THREADS00029",
+                   {"ThreadsGraphUrl": "http://127.0.0.2:9"},
+                   "ThreadsGraphUrl"),
+    "authorize-http": ("THREADS00030",
+                       {"ThreadsAuthorizeUrl":
+                        "http://127.0.0.2:9/oauth/authorize"},
+                       "ThreadsAuthorizeUrl"),
+    "authorize-threads-net": ("THREADS00031",
+                              {"ThreadsAuthorizeUrl":
+                               "https://threads.net/oauth/authorize"},
+                              "https://threads.com/oauth/authorize"),
+    "authorize-www-threads-net": ("THREADS00031",
+                                  {"ThreadsAuthorizeUrl":
+                                   "https://www.threads.net/oauth/authorize"},
+                                  "https://threads.com/oauth/authorize"),
+    "secret-is-a-path": ("THREADS00032",
+                         {"ThreadsAppSecret": SECRET_FILE},
+                         "file:"),
+    "ssl-verify-off": ("THREADS00023", {"ThreadsSslVerify": "Off"},
+                       "ThreadsSslVerify Off"),
+    "token-http": ("THREADS00024",
+                   {"ThreadsTokenUrl": "http://127.0.0.2:9/oauth/access_token"},
+                   "ThreadsTokenUrl"),
+    "unknown-permission": ("THREADS00020",
+                           {"ThreadsScope":
+                            "threads_basic,threads_future_permission"},
+                           "threads_future_permission"),
+}
+
+
+def warning_ids(text):
+    """The startup warning IDs in text, one entry a line."""
+    return [logno for ln in text.splitlines() for logno in STARTUP_WARNINGS
+            if logno + ":" in ln]
+
+
+def warning_lines(text, logno):
+    return [ln for ln in text.splitlines() if logno + ":" in ln]
+
+
+@pytest.mark.parametrize("case", sorted(WARNING_CASES))
+def test_startup_warning_on_the_console_and_once_in_the_error_log(
+        httpd_factory, filedir, case):
+    """httpd -t and the start print it; the error log (all a daemon has
+    once its console is gone) has it once per start and once again per
+    graceful restart."""
+    logno, directives, names = WARNING_CASES[case]
+    secret_path = write_file(filedir, "looks-like-a-secret", "x\n")
+    directives = {k: (secret_path if v == SECRET_FILE else v)
+                  for k, v in directives.items()}
+    h = httpd_factory(start=False, directives=directives)
+
+    rc, out = h.configtest()
+    assert rc == 0 and "Syntax OK" in out, out
+    assert warning_ids(out) == [logno], out
+    line, = warning_lines(out, logno)
+    assert ":warn]" in line and names in line, line
+
+    h.start()
+    assert warning_ids(h.read_stderr()) == [logno], h.read_stderr()
+    assert warning_ids(h.error_log()) == [logno], h.error_log()
+    line, = warning_lines(h.error_log(), logno)
+    assert ":warn]" in line and names in line, line
+
+    h.graceful()
+    assert warning_ids(h.error_log()) == [logno, logno], h.error_log()
+    # Whatever else: the secret is never logged.
+    assert secret_path not in h.error_log() + h.read_stderr() + out
+
+
+def test_clean_configuration_gives_no_startup_warning(httpd_factory):
+    h = httpd_factory(start=False, extra="<Location /app>\n    ThreadsScope "
+                      "threads_basic,threads_content_publish\n</Location>")
+    rc, out = h.configtest()
+    assert rc == 0 and "Syntax OK" in out, out
+    h.start()
+    h.graceful()
+    for text in (out, h.read_stderr(), h.error_log()):
+        assert warning_ids(text) == [], text
+
+
+def conf_line_of(h, needle):
+    """The number of the first line of h's httpd.conf holding needle."""
+    with open(h.conf_path) as f:
+        for number, line in enumerate(f, 1):
+            if needle in line:
+                return number
+    raise AssertionError("%r is not in %s" % (needle, h.conf_path))
+
+
+def test_startup_warnings_name_where(httpd_factory):
+    """A virtual host's warning names the virtual host and where it is
+    defined; an unknown permission, the line of its ThreadsScope."""
+    h = httpd_factory(start=False, extra="\n".join([
+        "<VirtualHost *:*>",
+        "    ServerName plain-token.test",
+        "    ThreadsTokenUrl http://127.0.0.2:9/oauth/access_token",
+        "</VirtualHost>",
+        "<Location /app>",
+        "    ThreadsScope threads_basic threads_future_permission",
+        "</Location>",
+    ]))
+    h.start()
+    log = h.error_log()
+    line, = warning_lines(log, "THREADS00024")
+    assert "plain-token.test" in line, line
+    assert "%s:%d" % (h.conf_path, conf_line_of(h, "<VirtualHost")) in line
+    line, = warning_lines(log, "THREADS00020")
+    assert "%s:%d" % (h.conf_path,
+                      conf_line_of(h, "threads_future_permission")) in line
+
+
+def test_unknown_permission_is_warned_once_however_many_virtual_hosts(
+        httpd_factory):
+    """One ThreadsScope line, one warning: the virtual hosts that inherit
+    it do not repeat it (the module's merge says: the main server's
+    only once)."""
+    h = httpd_factory(start=False, extra="\n".join([
+        "<VirtualHost *:*>",
+        "    ServerName first.test",
+        "</VirtualHost>",
+        "<VirtualHost *:*>",
+        "    ServerName second.test",
+        "</VirtualHost>",
+        "<Location /app>",
+        "    ThreadsScope threads_basic,threads_future_permission",
+        "</Location>",
+    ]))
+    rc, out = h.configtest()
+    assert rc == 0, out
+    h.start()
+    for text in (out, h.error_log()):
+        assert warning_ids(text) == ["THREADS00020"], text
+
+
+# ---------------------------------------------------------------------------
+# 2. Startup errors that span directives and modules
+# ---------------------------------------------------------------------------
+
+def error_line(rc, out, logno):
+    """apache2 -t failed, and with one emerg line of logno: that line."""
+    assert rc != 0, "apache2 -t accepted it:\n" + out
+    assert "Syntax OK" not in out, out
+    lines = [ln for ln in out.splitlines() if logno + ":" in ln]
+    assert len(lines) == 1, out
+    assert ":emerg]" in lines[0], lines[0]
+    return lines[0]
+
+
+@pytest.fixture
+def configtest_with(httpd_factory):
+    """configtest with any keyword of httpd_factory (session, modules)."""
+    def run(**conf):
+        return httpd_factory(start=False, **conf).configtest()
+
+    return run
+
+
+COOKIE_STORE = httpdconf.COOKIE_SESSION[0]
+
+
+def session_section(open_line, close_line, lines=("Session On",
+                                                  COOKIE_STORE)):
+    return "\n".join([open_line] + ["    " + ln for ln in lines]
+                     + [close_line])
+
+
+# Session On where the callback (/oauth/callback) plainly is not covered.
+NOT_COVERING = {
+    "only-in-location-app": (None, session_section("<Location /app>",
+                                                   "</Location>")),
+    "location-that-only-shares-a-prefix": (
+        None, session_section("<Location /oauth/call>", "</Location>")
+        + "\n" + session_section("<Location /app>", "</Location>")),
+    "nowhere": (None, ""),
+    "off-for-the-callback": (
+        httpdconf.COOKIE_SESSION,
+        session_section("<Location /oauth>", "</Location>",
+                        ["Session Off"])),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NOT_COVERING))
+def test_session_not_covering_the_callback_is_refused(configtest_with,
+                                                      case):
+    session, extra = NOT_COVERING[case]
+    rc, out = configtest_with(session=session, extra=extra)
+    line = error_line(rc, out, "THREADS00026")
+    assert "Session On" in line and CALLBACK_PATH in line, line
+
+
+def covering(h, case):
+    """The session configuration of a case that may cover the callback:
+    what the module cannot place (a <Directory>, a regex, a wildcard, an
+    <If>) or what does cover it."""
+    return {
+        "server-level": "Session On\n" + COOKIE_STORE,
+        "directory": session_section('<Directory "%s">' % h.docroot,
+                                     "</Directory>"),
+        "location-match": session_section('<LocationMatch "^/(app|oauth)/">',
+                                          "</LocationMatch>"),
+        "location-regex": session_section('<Location ~ "^/">',
+                                          "</Location>"),
+        "location-wildcard": session_section('<Location "/*/*">',
+                                             "</Location>"),
+        "location-of-the-callback": session_section(
+            "<Location %s>" % CALLBACK_PATH, "</Location>")
+        + "\n" + session_section("<Location /app>", "</Location>"),
+        "location-of-its-folder": session_section("<Location /oauth/>",
+                                                  "</Location>")
+        + "\n" + session_section("<Location /app>", "</Location>"),
+        "if": session_section('<If "%{REQUEST_URI} =~ m#^/(app|oauth)/#">',
+                              "</If>"),
+    }[case]
+
+
+@pytest.mark.parametrize("case", [
+    "server-level", "directory", "location-match", "location-regex",
+    "location-wildcard", "location-of-the-callback",
+    "location-of-its-folder",
+    "if"])
+def test_session_that_may_cover_the_callback_is_accepted(
+        httpd_factory, browser_factory, standin, case):
+    h = httpd_factory(start=False, session=None)
+    h.extra = covering(h, case)
+    rc, out = h.configtest()
+    assert rc == 0, out
+    assert "THREADS00026" not in out
+    # Each of them does cover it: a login goes through.
+    h.start()
+    flow = browser_factory(h).login("/app/env.cgi")
+    assert cgi_env(flow.final)["REMOTE_USER"] == USER_ID
+
+
+def test_no_session_store_module_is_refused(configtest_with):
+    no_store = [m for m in BASE_MODULES if m != "session_cookie"]
+    rc, out = configtest_with(modules=no_store, session=())
+    line = error_line(rc, out, "THREADS00028")
+    assert "session_cookie_module" in line, line
+    assert "session_dbd_module" in line, line
+
+
+def test_no_session_store_is_fine_where_the_module_is_unused(
+        configtest_with):
+    no_store = [m for m in BASE_MODULES if m != "session_cookie"]
+    rc, out = configtest_with(modules=no_store, session=None,
+                              directives=NONE_OF_THEM, location_app=False)
+    assert rc == 0, out
+    assert "THREADS00028" not in out
+
+
+needs_root = pytest.mark.skipif(
+    os.geteuid() != 0, reason="httpd's children keep the user when not "
+    "started as root")
+
+
+def children_user():
+    return httpdconf.children_user()[0]
+
+
+def copy_ca(tls, directory, mode, group="root"):
+    """A copy of the stand-in's CA file in directory, root-owned, with
+    mode and group."""
+    path = os.path.join(directory, "ca.pem")
+    shutil.copyfile(tls.ca_file, path)
+    os.chown(path, 0, grp.getgrnam(group).gr_gid)
+    os.chmod(path, mode)
+    return path
+
+
+@needs_root
+@pytest.mark.parametrize("mode", [0o600, 0o640], ids=["0600", "0640"])
+def test_ca_file_the_children_cannot_read_is_refused(configtest, tls,
+                                                     filedir, mode):
+    path = copy_ca(tls, filedir, mode)
+    rc, out = configtest(directives={"ThreadsCaFile": path})
+    line = error_line(rc, out, "THREADS00027")
+    assert path in line and children_user() in line, line
+
+
+@needs_root
+def test_ca_file_in_a_folder_the_children_cannot_enter_is_refused(
+        configtest, tls, filedir):
+    closed = os.path.join(filedir, "closed")
+    os.mkdir(closed, 0o700)
+    os.chmod(closed, 0o700)
+    path = copy_ca(tls, closed, 0o644)
+    rc, out = configtest(directives={"ThreadsCaFile": path})
+    line = error_line(rc, out, "THREADS00027")
+    assert path in line and children_user() in line, line
+    assert "cannot enter %s" % closed in line, line
+
+
+@needs_root
+def test_ca_file_readable_through_the_childrens_group_is_accepted(
+        httpd_factory, browser_factory, standin, tls, filedir):
+    group = grp.getgrgid(pwd.getpwnam(children_user()).pw_gid).gr_name
+    path = copy_ca(tls, filedir, 0o640, group=group)
+    h = httpd_factory(directives={"ThreadsCaFile": path})
+    assert "THREADS00027" not in h.read_stderr() + h.error_log()
+    # The children read it at every call to Threads.
+    flow = browser_factory(h).login("/app/env.cgi")
+    assert cgi_env(flow.final)["REMOTE_USER"] == USER_ID

@@ -14,7 +14,7 @@ import requests
 
 from harness import (CALLBACK_PATH, USER_ID, assert_module_json,
                      assert_module_page, assert_no_store, assert_redirect_to,
-                     describe, has_link, query_of)
+                     describe, has_link, httpdconf, query_of)
 
 START = "/app/env.cgi?from=callback"
 
@@ -433,7 +433,10 @@ def test_logout_defaults_to_root(httpd, browser, standin):
 
 def test_logout_keeps_the_query_of_a_local_url(httpd, browser, standin):
     browser.login(START)
-    r = callback(browser, [("logout", "/bye.html?a=1&b=2")])
+    # A sign-out link of the site itself: a same-origin navigation.
+    r = browser.get(CALLBACK_PATH + "?" + urllib.parse.urlencode(
+        [("logout", "/bye.html?a=1&b=2")]),
+        headers={"Sec-Fetch-Site": "same-origin"})
     assert_redirect_to(r, httpd, "/bye.html?a=1&b=2")
 
 
@@ -497,3 +500,122 @@ def test_info_when_not_logged_in(httpd, browser, standin):
     browser.start_login(START)  # a pending login is not a login
     assert_module_json(browser.get(CALLBACK_PATH + "?info=json"), 401)
     assert token_posts(standin) == []
+
+
+# ---------------------------------------------------------------------------
+# Where no session covers the callback (what the configuration cannot tell)
+# ---------------------------------------------------------------------------
+
+COOKIE_STORE = httpdconf.COOKIE_SESSION[0]
+
+# case -> (configuration, log ID, what its line names besides the path).
+# Session On and its store only under /app by a regex: apache2 -t cannot
+# tell that the callback lacks it. /nosession is protected, and without
+# a session; /nostore has Session On but no store.
+SESSIONLESS = {
+    "no-session": ("\n".join([
+        '<LocationMatch "^/app(/|$)">',
+        "    Session On",
+        "    " + COOKIE_STORE,
+        "</LocationMatch>",
+        "<Location /nosession>",
+        "    AuthType Threads",
+        "    Require valid-user",
+        "</Location>",
+    ]), "THREADS00051", ["Session On"], "/nosession/page.html"),
+    "no-store": ("\n".join([
+        '<LocationMatch "^/">',
+        "    Session On",
+        "</LocationMatch>",
+        '<LocationMatch "^/app(/|$)">',
+        "    " + COOKIE_STORE,
+        "</LocationMatch>",
+        "<Location /nostore>",
+        "    AuthType Threads",
+        "    Require valid-user",
+        "</Location>",
+    ]), "THREADS00057", ["SessionCookieName", "SessionDBDCookieName"],
+        "/nostore/page.html"),
+}
+
+
+@pytest.fixture(params=sorted(SESSIONLESS))
+def sessionless(request, httpd_factory):
+    """(httpd, log ID, words its line names, a protected path without a
+    session) for a server whose callback has no session."""
+    extra, logno, words, path = SESSIONLESS[request.param]
+    h = httpd_factory(session=None, extra=extra)
+    return h, logno, words, path
+
+
+def assert_sign_in_not_available(h, r, mark, logno, words, path):
+    """The 500 page of a sign-in without a session, and one error line."""
+    page = assert_module_page(r, 500)
+    assert "<title>Sign-in is not available</title>" in page, page
+    assert "<h1>Sign-in is not available</h1>" in page, page
+    assert "error log" in page
+    assert "Location" not in r.headers
+    assert "Set-Cookie" not in r.headers
+    assert h.threads_error(r.request.path_url) == "session_unavailable"
+    errors = [ln for ln in h.error_log_since(mark).splitlines()
+              if "[threads_oauth:error]" in ln]
+    assert len(errors) == 1, "\n".join(errors)
+    assert logno + ":" in errors[0], errors[0]
+    for word in words + [path]:
+        assert word in errors[0], errors[0]
+
+
+@pytest.mark.parametrize("endpoint", ["code", "error", "login", "logout"])
+def test_callback_without_a_session_is_500(sessionless, browser_factory,
+                                           standin, endpoint):
+    h, logno, words, _ = sessionless
+    b = browser_factory(h)
+    # /app has a session: its login starts, and Threads sends a code.
+    flow = b.start_login("/app/env.cgi")
+    query = {
+        "code": urllib.parse.urlsplit(flow.callback_url).query,
+        "error": urllib.parse.urlencode([
+            ("error", "access_denied"), ("error_reason", "user_denied"),
+            ("state", flow.state)]),
+        "login": "login=%2Fapp%2Fenv.cgi",
+        "logout": "logout=%2F",
+    }[endpoint]
+    mark = h.error_log_mark()
+    r = callback(b, query)
+    assert_sign_in_not_available(h, r, mark, logno, words, CALLBACK_PATH)
+    assert [q.endpoint for q in standin.requests] == ["authorize"]
+
+
+def test_callback_info_without_a_session_is_not_logged_in(sessionless,
+                                                          browser_factory,
+                                                          standin):
+    h = sessionless[0]
+    mark = h.error_log_mark()
+    assert_module_json(browser_factory(h).get(CALLBACK_PATH + "?info=json"),
+                       401)
+    assert "[threads_oauth:error]" not in h.error_log_since(mark)
+
+
+def test_login_starting_without_a_session_is_500(sessionless,
+                                                 browser_factory, standin):
+    h, logno, words, path = sessionless
+    mark = h.error_log_mark()
+    r = browser_factory(h).get(path)
+    assert_sign_in_not_available(h, r, mark, logno, words, path)
+    assert standin.requests == []
+
+
+def test_path_of_a_login_without_a_session_is_escaped(sessionless,
+                                                      browser_factory,
+                                                      standin):
+    h, logno, _, path = sessionless
+    forged = "[Sat Jan 01 00:00:00 2000] [threads_oauth:crit] forged"
+    mark = h.error_log_mark()
+    r = browser_factory(h).get(path + "%0d%0a" + urllib.parse.quote(forged)
+                               + "%3Cb%3Ex")
+    page = assert_module_page(r, 500)
+    assert "<b>" not in page and "forged" not in page, page
+    lines = h.error_log_since(mark).splitlines()
+    assert not [ln for ln in lines if ln.startswith("[Sat Jan 01")], lines
+    errors = [ln for ln in lines if "[threads_oauth:error]" in ln]
+    assert len(errors) == 1 and logno + ":" in errors[0], lines

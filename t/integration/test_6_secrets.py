@@ -15,9 +15,10 @@ import urllib.parse
 
 import pytest
 
-from harness import (APP_SECRET, CALLBACK_PATH, USER_ID, assert_module_json,
+from harness import (CALLBACK_PATH, USER_ID, assert_module_json,
                      assert_module_page, assert_no_store, assert_redirect_to,
                      cache_control, describe, media_type)
+from harness.leaks import encodings, secret_map
 
 HTTP_TIMEOUT = 1  # ThreadsHttpTimeout of the server
 
@@ -86,31 +87,6 @@ class Recorder:
 @pytest.fixture
 def rec(server, browser_factory):
     return Recorder(server, browser_factory(server))
-
-
-def encodings(value):
-    """value and the forms it takes once URL-encoded (or HTML-escaped)."""
-    forms = {value, urllib.parse.quote(value, safe=""),
-             urllib.parse.quote_plus(value), urllib.parse.quote(value),
-             html.escape(value)}
-    return {f for f in forms if f}
-
-
-def secret_map(standin, rec):
-    """Everything that must stay out of logs: name -> value."""
-    m = {"app secret": APP_SECRET}
-    for i, token in enumerate(standin.issued_tokens()):
-        kind = standin.token_info(token)["kind"]
-        m["%s token %d" % (kind, i)] = token
-        m["%s token %d (first 24)" % (kind, i)] = token[:24]
-        m["%s token %d (last 24)" % (kind, i)] = token[-24:]
-    for i, code in enumerate(c for c in rec.codes if c):
-        m["code %d" % i] = code
-        m["code %d (first 24)" % i] = code[:24]
-        m["code %d (last 24)" % i] = code[-24:]
-    for i, state in enumerate(s for s in rec.states if s):
-        m["state %d" % i] = state
-    return m
 
 
 def assert_not_in_error_log(server, secrets, whole=("app secret", "short",
@@ -209,7 +185,7 @@ def test_full_login_with_long_lived_token_and_profile(server, rec,
     rec.get("/app/page.html")
     r = rec.get(CALLBACK_PATH + "?logout=/")
     assert_redirect_to(r, server, "/")
-    secrets = secret_map(standin, rec)
+    secrets = secret_map(standin, rec.codes, rec.states)
     assert_not_in_error_log(server, secrets, SCENARIO)
     assert_locations_clean(standin, rec, secrets)
     assert_pages_clean(standin, rec, secrets)
@@ -226,7 +202,7 @@ def test_failed_long_lived_exchange_and_profile(server, rec, standin):
     # The failed exchange is logged as a warning (contract 7).
     assert re.search(r"threads_oauth:warn", server.error_log_since(mark))
     rec.get(CALLBACK_PATH + "?logout=/")
-    secrets = secret_map(standin, rec)
+    secrets = secret_map(standin, rec.codes, rec.states)
     assert_not_in_error_log(server, secrets, SCENARIO)
     assert_locations_clean(standin, rec, secrets)
     assert_pages_clean(standin, rec, secrets)
@@ -255,7 +231,7 @@ def test_failed_code_exchange(server, rec, standin, kind, params, status):
     r = rec.get(flow.callback_url)
     assert_module_page(r, 400)
     standin.clear_fault()
-    secrets = secret_map(standin, rec)
+    secrets = secret_map(standin, rec.codes, rec.states)
     assert_not_in_error_log(server, secrets, SCENARIO)
     assert_locations_clean(standin, rec, secrets)
     assert_pages_clean(standin, rec, secrets)
@@ -275,7 +251,7 @@ def test_cancelled_login_and_stale_states(server, rec, standin):
         {"code": flow.code, "state": "x" * 32}))
     assert r.status_code in (302, 400)
     rec.get(CALLBACK_PATH + "?logout=/app/")
-    secrets = secret_map(standin, rec)
+    secrets = secret_map(standin, rec.codes, rec.states)
     assert_not_in_error_log(server, secrets, SCENARIO)
     assert_locations_clean(standin, rec, secrets)
     assert_pages_clean(standin, rec, secrets)
@@ -299,7 +275,7 @@ def test_trace8_error_log_holds_no_code_nor_state(server, rec, standin):
     rec.finish(rec.start(AGAIN))
     standin.auto_decision = "allow"
     rec.get(CALLBACK_PATH + "?logout=/")
-    secrets = secret_map(standin, rec)
+    secrets = secret_map(standin, rec.codes, rec.states)
     assert len([k for k in secrets if k.startswith("code ")]) >= 4
     assert_locations_clean(standin, rec, secrets)
     assert_not_in_error_log(server, secrets)

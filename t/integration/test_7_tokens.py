@@ -226,6 +226,31 @@ def test_remote_user_username_needs_the_profile(configtest):
     assert "ThreadsRemoteUser username needs ThreadsProfile On" in out
 
 
+def test_remote_user_username_needs_the_profile_in_each_virtual_host(
+        httpd_factory):
+    """The main server's sections apply to its virtual hosts: one that
+    turns the profile off is refused, by name and place, the others not.
+    """
+    h = httpd_factory(start=False, directives={"ThreadsProfile": "On"},
+                      extra=REMOTE_USER_USERNAME + "\n".join([
+                          "<VirtualHost *:*>",
+                          "    ServerName with-profile.test",
+                          "</VirtualHost>",
+                          "<VirtualHost *:*>",
+                          "    ServerName no-profile.test",
+                          "    ThreadsProfile Off",
+                          "</VirtualHost>"]))
+    rc, out = h.configtest()
+    assert rc != 0, out
+    lines = [ln for ln in out.splitlines() if "THREADS00025:" in ln]
+    assert len(lines) == 1, out
+    with open(h.conf_path) as f:
+        where = [n for n, ln in enumerate(f, 1)
+                 if ln.startswith("<VirtualHost")][1]
+    assert "no-profile.test (%s:%d)" % (h.conf_path, where) in lines[0], (
+        lines[0])
+
+
 @needs_crypto
 def test_remote_user_username_of_a_login_without_one(httpd_factory,
                                                      browser_factory,
@@ -368,7 +393,8 @@ def test_expired_token_is_not_refreshed(httpd_factory, browser_factory,
 
 @needs_crypto
 @pytest.mark.parametrize("kind,params,directives", [
-    ("reject", {}, {}),
+    ("reject", {"code": 2, "message": "An unexpected error has occurred. "
+                "Please retry your request later."}, {}),
     ("error5xx", {}, {}),
     ("reset", {}, {}),
     ("slow", {"seconds": 8}, {"ThreadsHttpTimeout": "1"}),
@@ -395,6 +421,38 @@ def test_failed_refresh_keeps_the_token_and_waits(
         env = cgi_env(b.get(START))
         assert env["THREADS_ACCESS_TOKEN"] == token
     assert len(standin.requests_for("refresh")) == calls
+    assert_secrets_not_logged(h, token)
+
+
+@needs_crypto
+@pytest.mark.parametrize("status", [400, 200, 500])
+def test_refresh_answered_190_logs_out(httpd_factory, browser_factory,
+                                       standin, status):
+    """Graph error 190, whatever the HTTP status: the token is dead, the
+    session counts as logged out. The log names code, subcode and trace
+    id, never the token."""
+    b, h, token, expires = login_old_long_token(
+        httpd_factory, browser_factory, standin, 2 * DAY, 3 * DAY)
+    standin.set_fault("refresh", "reject", code=190, subcode=458,
+                      status=status, message="Error validating access "
+                      "token: The user has not authorized application.")
+    r = b.get(START)
+    assert r.status_code == 302, describe(r)
+    assert r.headers["Location"].startswith(standin.authorize_url + "?")
+    assert len(standin.requests_for("refresh")) == 1
+    # The cookie no longer holds the token: the next request logs in too,
+    # without another call.
+    assert_module_json(b.get(CALLBACK_PATH + "?info=json"), 401)
+    r = b.get(START)
+    assert r.status_code == 302, describe(r)
+    assert len(standin.requests_for("refresh")) == 1
+    refused = h.error_log_lines(r"THREADS00203.*token refresh")
+    assert refused, h.error_log_tail(30)
+    assert "code 190" in refused[0] and "error_subcode 458" in refused[0]
+    fbtrace = json.loads(standin.requests_for("refresh")[0].response_body)[
+        "error"]["fbtrace_id"]
+    assert "fbtrace_id " + fbtrace in refused[0]
+    assert h.error_log_lines(r"THREADS00160.*dead")
     assert_secrets_not_logged(h, token)
 
 

@@ -8,6 +8,10 @@ Threads site (127.0.0.2) that ends on httpd (127.0.0.1), another site: a
 SameSite=Strict session cookie is not sent with it, SameSite=Lax is. Only
 a browser shows this; redirects alone keep even a Strict cookie.
 
+The callback's error pages, as the browser shows them, must not give their
+URL (code and state) away in the Referer of what the page loads, its
+favicon included.
+
 Needs /usr/bin/chromium, node and `npm ci` in t/browser.
 """
 
@@ -17,6 +21,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
@@ -65,11 +70,13 @@ class FlowDriver:
             bufsize=1)
         self.pool = concurrent.futures.ThreadPoolExecutor(1)
 
-    def run(self, url, button, timeout=60):
-        """One flow (see flow.js); returns its JSON answer."""
+    def run(self, url, button, timeout=60, **options):
+        """One flow (see flow.js: button "none" only opens url; options
+        such as waitForLog go to flow.js as they are); returns its JSON
+        answer."""
         assert self.proc.poll() is None, "flow.js exited: " + self.errors()
-        self.proc.stdin.write(json.dumps({"url": url, "button": button,
-                                          "chromium": CHROMIUM}) + "\n")
+        request = dict(options, url=url, button=button, chromium=CHROMIUM)
+        self.proc.stdin.write(json.dumps(request) + "\n")
         self.proc.stdin.flush()
         try:
             line = self.pool.submit(self.proc.stdout.readline).result(
@@ -196,3 +203,80 @@ def test_samesite_lax_cookie_survives_the_consent_click(httpd_factory,
     sent, = cookie_lines(log, CALLBACK_PATH)
     assert sent.startswith("session="), sent
     assert len(standin.requests_for("token")) == 1
+
+
+# ---------------------------------------------------------------------------
+# No Referer from the callback's pages (contract 4): the favicon
+# ---------------------------------------------------------------------------
+
+# What a browser sends for the favicon of a page it shows, and httpd's
+# answer: the request's referer ("-" for none).
+FAVICON_LOG = 'CustomLog "{path}" "%r|%>s|%{{Referer}}i"'
+STALE_CODE = "AQBstale0d2c9f8e7b6a5d4c3b2a1f0e9d8c7b6a5"
+STALE_STATE = "stale9b8a7f6e5d4c3b2a1f0e9d8c7b6a5d4c3b2"
+# A site that sets its own policy and caching for everything (hardening
+# guides advise the first; mod_headers' "always" covers error answers),
+# and an ErrorDocument of its own for the callback's errors.
+OWN_ERROR_PAGE = "\n".join([
+    'Header always set Referrer-Policy "strict-origin-when-cross-origin"',
+    'Header always set Cache-Control "max-age=600"',
+    "<Location %s>" % CALLBACK_PATH,
+    "    ErrorDocument 400 /err.html",
+    "    ErrorDocument 403 /err.html",
+    "</Location>",
+])
+
+
+def favicon_httpd(httpd_factory, standin, extra=""):
+    """A server that logs at info (core's AH00128 for a missing file, with
+    the request's referer) and logs each request's referer."""
+    standin.auto_consent = False
+    h = httpd_factory(start=False, log_level="info")
+    path = os.path.join(h.dir, "favicon.log")
+    h.extra = FAVICON_LOG.format(path=path) + "\n" + extra
+    with open(os.path.join(h.docroot, "err.html"), "w") as f:
+        f.write("<!DOCTYPE html><title>Oops</title><p>Not signed in.</p>\n")
+    os.chmod(os.path.join(h.docroot, "err.html"), 0o644)
+    h.start()
+    return h, path
+
+
+@pytest.mark.parametrize("case,extra", [
+    ("cancel", ""),
+    ("stale", ""),
+    ("cancel", OWN_ERROR_PAGE),
+], ids=["cancelled", "stale-state", "error-document-on-a-hardened-site"])
+def test_callback_error_page_sends_no_referer_to_its_favicon(
+        httpd_factory, standin, chromium, case, extra):
+    """The browser shows one of the callback's error pages, then asks for
+    its favicon (404, core's AH00128 at info, which names the referer):
+    neither the request nor the log line holds the callback's URL, its
+    code or its state."""
+    h, log = favicon_httpd(httpd_factory, standin, extra)
+    wait = {"path": log, "text": "GET /favicon.ico "}
+    if case == "cancel":
+        out = chromium.run(h.url("/app/whoami.shtml"), "cancel",
+                           waitForLog=wait)
+        status, secrets = 403, [parse_qs(urlsplit(out["final"]["url"])
+                                         .query)["state"][0]]
+    else:
+        query = urlencode({"code": STALE_CODE, "state": STALE_STATE})
+        out = chromium.run(h.url(CALLBACK_PATH + "?" + query), "none",
+                           waitForLog=wait)
+        status, secrets = 400, [STALE_CODE, STALE_STATE]
+    final = out["final"]
+    assert final["url"].startswith(h.url(CALLBACK_PATH + "?")), out
+    assert final["status"] == status, out
+    with open(log) as f:
+        favicons = [ln.rstrip("\n").split("|") for ln in f
+                    if ln.startswith("GET /favicon.ico ")]
+    assert favicons, "the browser did not ask for the favicon"
+    assert [status for _, status, _ in favicons] == ["404"] * len(favicons)
+    missing = h.error_log_lines(r"AH00128: .*favicon\.ico")
+    assert missing, "no AH00128 line for the favicon:\n" + h.error_log_tail()
+    assert not [ln for ln in missing if "referer" in ln], (
+        "the favicon's log line names the page's URL:\n" + "\n".join(missing))
+    assert [referer for _, _, referer in favicons] == ["-"] * len(favicons), (
+        "the favicon was asked for with a Referer: %s" % favicons)
+    for secret in secrets:
+        assert secret not in h.error_log(), "%s is in the error log" % secret

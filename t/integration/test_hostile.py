@@ -24,7 +24,7 @@ import pytest
 
 from harness import (BASE_MODULES, CALLBACK_PATH, USER_ID, assert_module_json,
                      assert_module_page, assert_redirect_to, describe,
-                     has_link)
+                     has_link, query_of)
 
 START = "/app/env.cgi?from=hostile"
 TOKEN_ENTRY = "threads.token"
@@ -228,6 +228,22 @@ def cookie_of(resp):
     return resp.header("Set-Cookie").split(";", 1)[0].split("=", 1)[1]
 
 
+def callback_of_raw_login(browser, r):
+    """Takes the login that the RawResponse r started (its cookie, its 302
+    to Threads) on in browser: the callback URL Threads sends back to."""
+    browser.set_cookie(cookie_of(r))
+    authz = browser.get(r.header("Location"),
+                        headers={"Sec-Fetch-Site": "cross-site"})
+    assert authz.status_code == 302, describe(authz)
+    return browser.location(authz)
+
+
+def finish_raw_login(browser, r):
+    """The callback's answer to the login the RawResponse r started."""
+    return browser.get(callback_of_raw_login(browser, r),
+                       headers={"Sec-Fetch-Site": "cross-site"})
+
+
 def assert_no_injected_header(resp, *names):
     """No raw header line of resp starts with one of names, and no header
     value holds CR or LF."""
@@ -309,6 +325,18 @@ def real_values(browser, standin):
     return vals
 
 
+def as_headers(values):
+    """real_values() as the sorted header pairs the module sends."""
+    return sorted(("X-Threads-" + "-".join(
+        w.capitalize() for w in k.split("_")), v) for k, v in values.items())
+
+
+def threads_headers(items):
+    """The sorted X-Threads-* (or X_Threads_*) pairs of a header list."""
+    return sorted((n, v) for n, v in items
+                  if n.lower().replace("_", "-").startswith("x-threads"))
+
+
 def forged_request(httpd, browser, path, extra=()):
     headers = [("Cookie", "session=" + browser.cookie())] \
         if browser.cookie() else []
@@ -354,13 +382,9 @@ def test_proxied_backend_never_sees_forged_headers(hostile, browser_factory,
     assert r.status == 200, r
     items = json.loads(r.body)
     assert_no_forged_value(r.body.decode())
-    threads = [(n, v) for n, v in items
-               if n.lower().replace("_", "-").startswith("x-threads")]
+    threads = threads_headers(items)
     if mode in ("headers", "both"):
-        want = sorted(("X-Threads-" + "-".join(
-            w.capitalize() for w in k.split("_")), v)
-            for k, v in real.items())
-        assert sorted(threads) == want, items
+        assert threads == as_headers(real), items
     else:
         assert threads == [], items
     assert ["X-Other", OTHER_IN_VALUE] in items
@@ -395,6 +419,71 @@ def test_forged_headers_on_the_callback(hostile, browser_factory, standin):
     info = json.loads(r.body, parse_int=str)
     assert str(info["user_id"]) == USER_ID
     assert_no_forged_value(r.body.decode())
+
+
+def proxied_request(httpd, path, headers):
+    """GET path with the header pairs in order (duplicates allowed) on a
+    fresh connection that http.client keeps open, so that the request's
+    own Connection header is the only one: (status, body)."""
+    conn = http.client.HTTPConnection(httpd.host, httpd.port, timeout=10)
+    try:
+        conn.putrequest("GET", path, skip_accept_encoding=True)
+        for name, value in headers:
+            conn.putheader(name, value)
+        conn.endheaders()
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+# Connection headers that name the module's headers as hop-by-hop, which
+# mod_proxy would drop before the backend; X-Hop names a harmless header.
+CONNECTION_VALUES = [
+    "close, X-Threads-User-Id, X-Threads-Access-Token",
+    "X-THREADS-USER-ID, x-threads-access-token, X-Threads-Token-Expires, "
+    "x-Threads-token-type, X-Threads-Scope",
+    "X_Threads_User_Id,X-Threads-Access-Token , X-Hop",
+    "X-Threads-User-Id",
+]
+
+
+@pytest.mark.parametrize("mode", ["headers", "both"])
+@pytest.mark.parametrize("connection", CONNECTION_VALUES,
+                         ids=["close", "cases", "underscore-and-hop",
+                              "alone"])
+def test_connection_header_cannot_drop_the_modules_headers(
+        hostile, browser_factory, standin, recorder, mode, connection):
+    b = browser_factory(hostile)
+    logged_in(b)
+    real = real_values(b, standin)
+    status, body = proxied_request(hostile, "/px-%s/x" % mode, [
+        ("Cookie", "session=" + b.cookie()), ("Connection", connection),
+        ("X-Hop", "hop-by-hop"), ("X-Kept", "end-to-end")] + NAV
+        + list(FORGED))
+    assert status == 200, body
+    items = json.loads(body)
+    assert_no_forged_value(body.decode())
+    assert threads_headers(items) == as_headers(real), items
+    names = [n.lower() for n, _ in items]
+    # Other tokens of Connection still work: X-Hop is hop-by-hop where it
+    # is named, X-Kept always reaches the backend.
+    assert ("x-hop" in names) == ("X-Hop" not in connection), items
+    assert ["X-Kept", "end-to-end"] in items
+
+
+def test_connection_header_naming_a_custom_header_still_drops_it(
+        hostile, browser_factory, standin, recorder):
+    b = browser_factory(hostile)
+    logged_in(b)
+    status, body = proxied_request(hostile, "/px-headers/x", [
+        ("Cookie", "session=" + b.cookie()), ("Connection", "X-Hop"),
+        ("X-Hop", "hop-by-hop")] + NAV)
+    assert status == 200, body
+    items = json.loads(body)
+    names = [n.lower() for n, _ in items]
+    assert "x-hop" not in names, items
+    assert dict(items)["X-Threads-User-Id"] == USER_ID
 
 
 # ---------------------------------------------------------------------------
@@ -449,12 +538,7 @@ def test_crlf_in_the_return_url(hostile, browser_factory, standin, path):
     assert "\r" not in body["login_url"] and "\n" not in body["login_url"]
     # Finish the login started by the raw request: the callback sends the
     # browser back to exactly the encoded path.
-    b.set_cookie(cookie_of(r))
-    authz = b.get(r.header("Location"), headers={"Sec-Fetch-Site":
-                                                 "cross-site"})
-    assert authz.status_code == 302, describe(authz)
-    cb_url = b.location(authz)
-    target = cb_url[len(hostile.base_url):]
+    target = callback_of_raw_login(b, r)[len(hostile.base_url):]
     cb = raw_request(hostile, target,
                      [("Cookie", "session=" + b.cookie())] + NAV)
     assert cb.status == 302, cb
@@ -475,10 +559,7 @@ def test_encoded_return_url_comes_back_unchanged(hostile, browser_factory,
     b = browser_factory(hostile)
     r = raw_request(hostile, path, NAV)
     assert r.status == 302, r
-    b.set_cookie(cookie_of(r))
-    authz = b.get(r.header("Location"), headers={"Sec-Fetch-Site":
-                                                 "cross-site"})
-    cb = b.get(b.location(authz), headers={"Sec-Fetch-Site": "cross-site"})
+    cb = finish_raw_login(b, r)
     assert cb.status_code == 302, describe(cb)
     assert cb.headers["Location"] == path, describe(cb)
 
@@ -536,6 +617,139 @@ def test_crlf_in_the_profile_never_reaches_the_backend(
     assert env["REMOTE_USER"] == USER_ID
     assert re.search(r"\[threads_oauth:warn\].*profile",
                      h.error_log_since(mark)), h.error_log_since(mark)
+
+
+# C1 controls and the direction marks, embeddings, overrides and isolates
+# of Unicode: in a username or a name they would reorder or hide what an
+# admin page, a log viewer or a terminal shows.
+UNSAFE_PROFILE_CHARS = ["\u0080", "\u0085", "\u009f", "\u200e", "\u200f",
+                        "\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
+                        "\u2066", "\u2067", "\u2068", "\u2069"]
+PROFILE_VALUES = {"username": "evil%suser", "name": "Evil %s Name"}
+FIELDS = ("username", "name")
+ENCODINGS = ("escaped", "raw")  # how /v1.0/me writes non-ASCII text
+# (character, field, encoding): every character in both encodings, the
+# fields in turn; and every character once, with field and encoding in
+# turn.
+UNSAFE_PROFILES = [(ch, FIELDS[i % 2], encoding)
+                   for i, ch in enumerate(UNSAFE_PROFILE_CHARS)
+                   for encoding in ENCODINGS]
+UNSAFE_ONCE = [(ch, FIELDS[i % 2], ENCODINGS[i // 2 % 2])
+               for i, ch in enumerate(UNSAFE_PROFILE_CHARS)]
+
+
+def profile_ids(cases):
+    return ["U+%04X-%s-%s" % (ord(ch), field, encoding)
+            for ch, field, encoding in cases]
+
+
+def profile_server(httpd_factory, recorder, standin, field, text,
+                   encoding, extra=""):
+    """An httpd with hostile_config() and ThreadsProfile On, and the
+    stand-in's profile field set to text, written as encoding."""
+    h = httpd_factory(start=False, modules=WITH_PROXY,
+                      directives={"ThreadsProfile": "On"})
+    h.extra = hostile_config(h, recorder.port) + extra
+    h.start()
+    setattr(standin, field, text)
+    standin.raw_utf8 = encoding == "raw"
+    return h
+
+
+def assert_profile_sent(standin, ch, encoding):
+    """The stand-in's answer to /v1.0/me held ch, written as encoding."""
+    me, = standin.requests_for("me")
+    raw = ch.encode("utf-8") in me.response_body
+    escaped = ("\\u%04x" % ord(ch)).encode() in me.response_body
+    assert (raw, escaped) == (encoding == "raw", encoding == "escaped"), (
+        me.response_body)
+
+
+@pytest.mark.parametrize("ch,field,encoding", UNSAFE_PROFILES,
+                         ids=profile_ids(UNSAFE_PROFILES))
+def test_unsafe_characters_in_the_profile_never_reach_the_app(
+        httpd_factory, browser_factory, standin, recorder, ch, field,
+        encoding):
+    """The profile is refused as a whole: the login goes on by id without
+    username and name, and a warning says why."""
+    h = profile_server(httpd_factory, recorder, standin, field,
+                       PROFILE_VALUES[field] % ch, encoding)
+    b = browser_factory(h)
+    mark = h.error_log_mark()
+    logged_in(b)
+    assert_profile_sent(standin, ch, encoding)
+    env = cgi_env(b.get("/pa-both/env.cgi"))
+    assert env["REMOTE_USER"] == USER_ID
+    for name in ("THREADS_USERNAME", "THREADS_NAME",
+                 "HTTP_X_THREADS_USERNAME", "HTTP_X_THREADS_NAME"):
+        assert name not in env, env
+    assert not [v for v in env.values() if ch in v], env
+    r = b.get("/px-headers/x")
+    assert r.status_code == 200, describe(r)
+    items = json.loads(r.text)
+    names = [n.lower() for n, _ in items]
+    assert "x-threads-user-id" in names, names
+    assert "x-threads-username" not in names, names
+    assert "x-threads-name" not in names, names
+    # http.server reads header bytes as Latin-1.
+    as_latin1 = ch.encode("utf-8").decode("latin-1")
+    assert not [v for _, v in items if as_latin1 in v or ch in v], items
+    info = assert_module_json(b.get(CALLBACK_PATH + "?info=json"), 200)
+    assert info["username"] is None, info
+    assert ch not in json.dumps(info, ensure_ascii=False), info
+    warned = [ln for ln in h.error_log_since(mark).splitlines()
+              if "THREADS00206:" in ln]
+    assert len(warned) == 1 and "[threads_oauth:warn]" in warned[0], (
+        h.error_log_since(mark))
+
+
+REMOTE_USER_BY_USERNAME = ("\n<Location /pa-both>\n"
+                           "    ThreadsRemoteUser username\n</Location>")
+
+
+@pytest.mark.parametrize("ch,field,encoding", UNSAFE_ONCE,
+                         ids=profile_ids(UNSAFE_ONCE))
+def test_unsafe_characters_in_the_profile_refuse_a_login_by_username(
+        httpd_factory, browser_factory, standin, recorder, ch, field,
+        encoding):
+    """ThreadsRemoteUser username never falls back to the id: the login
+    ends in the 502 page with a link to try again, and keeps nothing."""
+    h = profile_server(httpd_factory, recorder, standin, field,
+                       PROFILE_VALUES[field] % ch, encoding,
+                       extra=REMOTE_USER_BY_USERNAME)
+    b = browser_factory(h)
+    flow = b.start_login("/pa-both/env.cgi")
+    b.finish_login(flow, follow_final=False)
+    assert_profile_sent(standin, ch, encoding)
+    page = assert_module_page(flow.callback, 502)
+    assert ch not in page
+    assert h.threads_error(flow.callback.request.path_url) == (
+        "profile_unavailable")
+    assert re.search(r'href="[^"]*\?login=%2Fpa-both%2Fenv\.cgi"', page), page
+    refused = h.error_log_lines(r"THREADS00110:")
+    assert len(refused) == 1 and "[threads_oauth:error]" in refused[0], (
+        h.error_log_tail(20))
+    assert TOKEN_ENTRY not in session_entries(b.cookie())
+    assert_module_json(b.get(CALLBACK_PATH + "?info=json"), 401)
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_safe_non_ascii_profile_reaches_the_app(httpd_factory,
+                                                browser_factory, standin,
+                                                recorder, encoding):
+    """Only the unsafe characters are refused: letters, marks and symbols
+    of any script pass, in both JSON spellings."""
+    name = "Zo\u00eb \u05e9\u05dc\u05d5\u05dd \u65e5\u672c \u2713"
+    h = profile_server(httpd_factory, recorder, standin, "name", name,
+                       encoding, extra=REMOTE_USER_BY_USERNAME)
+    b = browser_factory(h)
+    logged_in(b, "/pa-both/env.cgi")
+    assert_profile_sent(standin, "\u2713", encoding)
+    env = cgi_env(b.get("/pa-both/env.cgi"))
+    assert env["THREADS_NAME"] == name
+    assert env["THREADS_USERNAME"] == standin.username
+    assert env["REMOTE_USER"] == standin.username
+    assert not h.error_log_lines(r"THREADS00206:|THREADS00110:")
 
 
 # ---------------------------------------------------------------------------
@@ -625,11 +839,7 @@ def test_junk_module_value_does_not_block_a_new_login(httpd, browser,
     assert PENDING_ENTRY in session_entries(pair.split("=", 1)[1]), (
         "the login was started without keeping its state: %r..."
         % pair[:80])
-    browser.set_cookie(pair.split("=", 1)[1])
-    authz = browser.get(r.header("Location"),
-                        headers={"Sec-Fetch-Site": "cross-site"})
-    cb = browser.get(browser.location(authz),
-                     headers={"Sec-Fetch-Site": "cross-site"})
+    cb = finish_raw_login(browser, r)
     assert_redirect_to(cb, httpd, "/app/page.html")
     assert browser.get("/app/page.html").status_code == 200
 
@@ -844,6 +1054,26 @@ REDIRECT_PAYLOADS = [
     ("evil", 400),
     ("?/evil", 400),
     ("#//evil", 400),
+    # Dot segments, which a browser resolves ("/.//evil.example" is
+    # "//evil.example"), each dot also as %2e.
+    ("/.//evil.example", 400),
+    ("/..//evil.example", 400),
+    ("/%2e//evil.example", 400),
+    ("/%2E%2e//evil.example", 400),
+    ("/.%2e//evil.example", 400),
+    ("/app/..//evil.example", 400),
+    ("/app/../x", 400),
+    ("/app/./x", 400),
+    ("/app/..", 400),
+    ("/app/%2e?q=1", 400),
+    ("/..#x", 400),
+    # Dots that are no dot segment: local as they stand.
+    ("/app/...", 302),
+    ("/app/.hidden", 302),
+    ("/app/x..", 302),
+    ("/app/%2e%2ex", 302),
+    ("/app/..%2fx", 302),
+    ("/app/page.html?next=/../x", 302),
 ]
 PAYLOAD_IDS = ["%02d-%s" % (i, urllib.parse.quote(p, safe="")[:24])
                for i, (p, _) in enumerate(REDIRECT_PAYLOADS)]
@@ -862,8 +1092,16 @@ def test_logout_redirect(httpd, browser, standin, payload, status):
         assert loc == payload
         assert_logged_out(browser)
     else:
-        assert_module_page(r, 400)
-        assert "Location" not in r.headers
+        assert_bad_link_page(r, payload, "Bad sign-out link")
+
+
+def assert_bad_link_page(r, payload, title):
+    """The 400 page of a refused ?login= or ?logout= URL (a NUL is
+    refused with the whole query: "Bad sign-in request")."""
+    page = assert_module_page(r, 400)
+    if "\x00" not in payload:
+        assert "<h1>%s</h1>" % title in page, page
+    assert "Location" not in r.headers
 
 
 @pytest.mark.parametrize("payload,status", REDIRECT_PAYLOADS,
@@ -873,8 +1111,7 @@ def test_login_redirect(httpd, browser, standin, payload, status):
     r = browser.get(link)
     assert r.status_code == status, describe(r)
     if status != 302:
-        assert_module_page(r, 400)
-        assert "Location" not in r.headers
+        assert_bad_link_page(r, payload, "Bad sign-in link")
         assert standin.requests == []
         return
     assert r.headers["Location"].startswith(standin.authorize_url + "?")
@@ -893,6 +1130,8 @@ def test_login_redirect(httpd, browser, standin, payload, status):
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
 def test_other_methods_on_the_callback_are_405(httpd, browser, standin,
                                                method):
+    """Only Meta's callbacks and the logout take POST; the return from
+    Threads (code and state) is a GET."""
     flow = browser.start_login(START)
     target = flow.callback_url[len(httpd.base_url):]
     r = raw_request(httpd, target, [("Cookie", "session=" + browser.cookie()),
@@ -946,14 +1185,43 @@ def test_absolute_form_target_returns_to_the_local_path(httpd, browser,
     loc = r.header("Location")
     assert loc.startswith(standin.authorize_url + "?"), r
     assert "evil" not in loc
-    browser.set_cookie(cookie_of(r))
-    authz = browser.get(loc, headers={"Sec-Fetch-Site": "cross-site"})
-    assert authz.status_code == 302, describe(authz)
-    cb = browser.get(browser.location(authz),
-                     headers={"Sec-Fetch-Site": "cross-site"})
+    cb = finish_raw_login(browser, r)
     assert cb.status_code == 302, describe(cb)
     assert cb.headers["Location"] == "/app/page.html?q=1", describe(cb)
     assert_local_location(httpd, cb.headers["Location"])
+
+
+# Request targets with dot segments: httpd resolves them (and merges the
+# slashes) to a protected path, a browser would resolve the target as sent
+# to another one, off-site for the first four.
+DOT_TARGETS = ["/.//evil.example", "/%2e//evil.example",
+               "/app/%2E%2e//evil.example", "/app/..//evil.example?q=1",
+               "/app/./page.html", "/app/x/../page.html?q=1",
+               "/app/%2e/page.html"]
+
+
+@pytest.mark.parametrize("target", DOT_TARGETS)
+def test_dot_segments_in_the_request_target_return_home(
+        httpd_factory, browser_factory, standin, target):
+    h = httpd_factory(extra="<Location /evil.example>\n    AuthType "
+                      "Threads\n    Require valid-user\n</Location>")
+    r = raw_request(h, target, NAV)
+    assert r.status == 302, r
+    assert r.header("Location").startswith(standin.authorize_url + "?"), r
+    # The script's login link does not carry the target either.
+    x = raw_request(h, target, [("X-Requested-With", "XMLHttpRequest")])
+    assert x.status == 401, x
+    assert query_of(json.loads(x.body)["login_url"]) == {"login": ["/"]}, x
+    # The login the navigation started comes back home.
+    b = browser_factory(h)
+    cb = finish_raw_login(b, r)
+    assert_redirect_to(cb, h, "/")
+    assert cb.headers["Location"] == "/", describe(cb)
+    # Logged in, httpd serves what it resolved the target to (there is
+    # no /evil.example).
+    served = raw_request(h, target, [("Cookie", "session=" + b.cookie())]
+                         + NAV)
+    assert served.status == (200 if "page.html" in target else 404), served
 
 
 def test_forged_host_never_reaches_a_location_or_login_url(httpd, browser,

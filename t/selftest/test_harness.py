@@ -1,6 +1,25 @@
 """Tests of the harness itself: the configuration its template writes for
 a test server is one apache2 accepts, and apache2 -t reports what it
-refuses (see harness/httpdconf.py)."""
+refuses (see harness/httpdconf.py); the leak search finds what it claims
+to find (harness/leaks.py); the FastCGI application answers as
+mod_proxy_fcgi expects (harness/fastcgi.py)."""
+
+import base64
+import binascii
+import re
+import socket
+import struct
+import urllib.parse
+
+import pytest
+
+from harness.fastcgi import FastCGIApp
+from harness.leaks import (WINDOW, cookie_secrets, cookie_value,
+                           describe_leaks, find_leaks)
+
+import requests
+
+from harness import CALLBACK_PATH
 
 
 def test_base_configuration_passes_configtest(configtest):
@@ -13,3 +32,101 @@ def test_configtest_reports_a_bad_directive(configtest):
     rc, out = configtest(directives={"ThreadsAppId": "99x"})
     assert rc != 0
     assert "ThreadsAppId" in out
+
+
+def test_graceful_restart_reads_the_configuration_again(httpd_factory):
+    h = httpd_factory()
+    s = requests.Session()
+    s.trust_env = False
+    assert s.get(h.url("/after-graceful"), timeout=10).status_code == 404
+    h.extra = "Alias /after-graceful %s/index.html" % h.docroot
+    h.write_conf()
+    h.graceful()
+    assert len(h.error_log_lines(r"AH00493:")) == 1, h.error_log_tail()
+    assert s.get(h.url("/after-graceful"), timeout=10).status_code == 200
+    s.close()
+
+
+def test_threads_error_reads_the_access_log(httpd_factory):
+    h = httpd_factory()
+    s = requests.Session()
+    s.trust_env = False
+    assert s.get(h.url("/index.html"), timeout=10).status_code == 200
+    assert s.get(h.url(CALLBACK_PATH + "?x=1"),
+                 timeout=10).status_code == 400
+    s.close()
+    assert h.threads_error("/index.html") == "-"
+    assert h.threads_error(CALLBACK_PATH + "?x=1") == "invalid_request"
+
+
+# ---------------------------------------------------------------------------
+# harness/leaks.py: the search must find a secret in each form it claims
+# ---------------------------------------------------------------------------
+
+SECRET = "AQB" + "x7-_Kq9ZvR2mT4pL" * 5 + "=end"
+
+
+@pytest.mark.parametrize("logged", [
+    SECRET,
+    urllib.parse.quote(SECRET, safe=""),
+    urllib.parse.quote(urllib.parse.quote(SECRET, safe=""), safe=""),
+    base64.b64encode(SECRET.encode()).decode(),
+    binascii.hexlify(SECRET.encode()).decode(),
+    # A dump that cuts the value in two lines keeps its head and its tail.
+    SECRET[:30] + "\n[x] [dumpio:trace7] [pid 1] mod_dumpio.c(100): "
+    + SECRET[30:],
+], ids=["raw", "url-encoded", "twice", "base64", "hex", "split"])
+def test_find_leaks_finds_every_form(logged):
+    log = "[x] [core:debug] [pid 1] util_cookies.c(58): 'k=%s'\n" % logged
+    found = find_leaks(log, {"the secret": SECRET})
+    assert set(found) == {"the secret"}
+    assert re.search(r"from \[(core:debug|dumpio:trace7)\] \w+\.c\(\d+\)",
+                     describe_leaks(found)), describe_leaks(found)
+
+
+def test_find_leaks_finds_nothing_in_a_clean_log():
+    log = "[x] [core:debug] [pid 1] AH00007: set cookie: 'k=%s'\n" % (
+        SECRET[:WINDOW - 1])
+    assert find_leaks(log, {"the secret": SECRET}) == {}
+
+
+def test_cookie_secrets_are_the_value_and_its_long_entries():
+    value = "a.b=" + "S" * 40 + "&expiry=1796113326612592&short=xyz"
+    assert cookie_secrets(value) == [value, "S" * 40]
+    assert cookie_value("session=" + value + ";path=/;HttpOnly") == value
+    assert cookie_value("other=1; session=v") == "v"
+
+
+# ---------------------------------------------------------------------------
+# harness/fastcgi.py, as mod_proxy_fcgi would speak to it
+# ---------------------------------------------------------------------------
+
+def fcgi_record(rtype, content=b"", rid=1):
+    return (struct.pack("!BBHHBx", 1, rtype, rid, len(content), 0)
+            + content)
+
+
+def fcgi_pair(name, value):
+    def length(n):
+        return bytes([n]) if n < 128 else struct.pack("!I", n | 0x80000000)
+    return length(len(name)) + length(len(value)) + name + value
+
+
+def test_fastcgi_app_answers_with_its_parameters():
+    app = FastCGIApp()
+    try:
+        with socket.create_connection(("127.0.0.1", app.port), 5) as s:
+            params = (fcgi_pair(b"REQUEST_URI", b"/x?y=1")
+                      + fcgi_pair(b"LONG", b"v" * 300))
+            s.sendall(fcgi_record(1, b"\0\1\1" + b"\0" * 5)  # keep conn
+                      + fcgi_record(4, params) + fcgi_record(4)
+                      + fcgi_record(5))
+            out = b""
+            while not out.endswith(fcgi_record(3, b"\0" * 8)):
+                out += s.recv(65536)
+        assert app.requests == [{"REQUEST_URI": "/x?y=1",
+                                 "LONG": "v" * 300}]
+        assert b"Content-Type: application/json" in out
+        assert b'"LONG": "' + b"v" * 300 in out
+    finally:
+        app.stop()

@@ -441,6 +441,21 @@ def test_me(s, http):
     assert r.json() == {"id": "17841405793187218"}
 
 
+def test_me_non_ascii_escaped_or_raw(s, http):
+    token = short_token(s, http)
+    s.name = "Zo\u00eb \u202eevil"
+    url = s.graph_url + "/v1.0/me"
+    auth = {"Authorization": "Bearer " + token}
+    r = http.get(url, params={"fields": "name"}, headers=auth)
+    assert r.content == b'{"name": "Zo\\u00eb \\u202eevil"}'
+    s.raw_utf8 = True
+    r = http.get(url, params={"fields": "name"}, headers=auth)
+    assert r.content == b'{"name": "Zo\xc3\xab \xe2\x80\xaeevil"}'
+    assert r.json() == {"name": s.name}
+    s.reset()
+    assert s.raw_utf8 is False
+
+
 def test_me_errors(s, http):
     url = s.graph_url + "/v1.0/me"
     assert_graph_error(http.get(url), 2500)

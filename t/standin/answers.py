@@ -27,13 +27,15 @@ def token_error(message, status=400):
          "error_message": message}))
 
 
-def graph_error(message, code=190, status=400):
+def graph_error(message, code=190, status=400, subcode=None):
     """The error object of the Graph API endpoints (code 190: the token is
-    dead)."""
-    return json_answer(status, json.dumps(
-        {"error": {"message": message, "type": "OAuthException",
-                   "code": code,
-                   "fbtrace_id": "A" + secrets.token_urlsafe(16)}}))
+    dead; error_subcode says why, e.g. 458 the app was removed, 463 the
+    token expired)."""
+    error = {"message": message, "type": "OAuthException", "code": code,
+             "fbtrace_id": "A" + secrets.token_urlsafe(16)}
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    return json_answer(status, json.dumps({"error": error}))
 
 
 def single(params, name, problems, required=True):

@@ -1,5 +1,7 @@
 """The Graph API's profile endpoint (GET /v1.0/me?fields=...), with the
-token as a Bearer header or an access_token parameter."""
+token as a Bearer header or an access_token parameter. Non-ASCII text is
+sent as \\uXXXX escapes, or as raw UTF-8 when the stand-in's raw_utf8 is
+set (JSON allows both)."""
 
 import json
 
@@ -38,4 +40,5 @@ def me(standin, rec):
                 "(#100) Tried accessing nonexisting field (%s)" % field,
                 code=100)
         out[field] = profile[field]
-    return json_answer(200, json.dumps(out))
+    return json_answer(200, json.dumps(out,
+                                       ensure_ascii=not standin.raw_utf8))

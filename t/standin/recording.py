@@ -173,7 +173,9 @@ def apply_fault(handler, rec, fault):
         else:
             handler.send_answer(rec, graph_error(
                 message or "Error validating access token: Session has "
-                "expired", code=int(p.get("code", 190))))
+                "expired", code=int(p.get("code", 190)),
+                status=int(p.get("status", 400)),
+                subcode=p.get("subcode")))
     elif kind == "error5xx":
         status = int(p.get("status", 502))
         reason = handler.responses.get(status, ("Error",))[0]

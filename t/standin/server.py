@@ -207,12 +207,13 @@ class _Handler(BaseHTTPRequestHandler):
 class ThreadsStandin:
     """The stand-in server. Attributes a test may change (reset() restores
     them): app_id, app_secret, redirect_uris (a set), user_id (digits),
-    user_id_as_string, username, name, app_name, auto_consent (True: a
-    valid GET /oauth/authorize answers at once with the Allow outcome),
-    auto_decision ("allow" or "cancel"), short_expires_in (None: the code
-    exchange answer has no expires_in, as in Meta's guide), code_lifetime,
-    refresh_min_age, time_offset (seconds added to the stand-in's clock),
-    known_permissions (a set), verbose."""
+    user_id_as_string, username, name, raw_utf8 (True: /v1.0/me sends
+    non-ASCII text as raw UTF-8, not \\u escapes), app_name, auto_consent
+    (True: a valid GET /oauth/authorize answers at once with the Allow
+    outcome), auto_decision ("allow" or "cancel"), short_expires_in (None:
+    the code exchange answer has no expires_in, as in Meta's guide),
+    code_lifetime, refresh_min_age, time_offset (seconds added to the
+    stand-in's clock), known_permissions (a set), verbose."""
 
     def __init__(self, host="127.0.0.2", port=0, tls=None,
                  app_id=DEFAULT_APP_ID, app_secret=DEFAULT_APP_SECRET,
@@ -227,7 +228,7 @@ class ThreadsStandin:
             app_id=str(app_id), app_secret=app_secret,
             redirect_uris=set(redirect_uris), user_id=str(user_id),
             user_id_as_string=False, username=username, name=name,
-            app_name=app_name, auto_consent=auto_consent,
+            raw_utf8=False, app_name=app_name, auto_consent=auto_consent,
             auto_decision="allow", short_expires_in=None,
             code_lifetime=tokens.CODE_LIFETIME,
             refresh_min_age=tokens.REFRESH_MIN_AGE,
@@ -392,7 +393,9 @@ class ThreadsStandin:
           reset_mid_body           headers and half the body, then RST
           garbage(body)            200 text/html "<html>oops"
           huge(size=2 MiB, chunked=False)  200 with a huge JSON-ish body
-          reject(message, code)    the OAuthException of that endpoint
+          reject(message, code, status, subcode)  the OAuthException of
+                                   that endpoint (Graph: code 190 by
+                                   default, status 400)
           error5xx(status=502)     a 5xx HTML page
           redirect(location, status=302)  to <base>/moved<target> by default
           no_token(body)           200 {"user_id":1}

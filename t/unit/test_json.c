@@ -112,10 +112,10 @@ START_TEST(token_meta_rejection)
                 "already used\"\n}",
                 1, &r);
     ck_assert_int_eq(r.kind, THREADS_REPLY_REJECTED);
-    ck_assert_str_eq(r.error_type, "OAuthException");
-    ck_assert_str_eq(r.error_message,
+    ck_assert_str_eq(r.error.type, "OAuthException");
+    ck_assert_str_eq(r.error.message,
                      "Matching code was not found or was already used");
-    ck_assert_int_eq(r.error_code, 400);
+    ck_assert_int_eq(r.error.code, 400);
     ck_assert_ptr_null(r.access_token);
 }
 END_TEST
@@ -130,9 +130,36 @@ START_TEST(token_graph_error)
                 "\"fbtrace_id\":\"Axyz\"}}",
                 0, &r);
     ck_assert_int_eq(r.kind, THREADS_REPLY_REJECTED);
-    ck_assert_str_eq(r.error_type, "OAuthException");
-    ck_assert_str_eq(r.error_message, "Error validating access token");
-    ck_assert_int_eq(r.error_code, 190);
+    ck_assert_str_eq(r.error.type, "OAuthException");
+    ck_assert_str_eq(r.error.message, "Error validating access token");
+    ck_assert_int_eq(r.error.code, 190);
+    ck_assert_int_eq(r.error.subcode, 0);
+    ck_assert_str_eq(r.error.fbtrace_id, "Axyz");
+}
+END_TEST
+
+/* A dead token's refresh: code 190 with its subcode and trace id; a trace
+ * id that could break a log line is dropped. */
+START_TEST(token_graph_error_subcode)
+{
+    threads_token_reply_t r;
+
+    parse_token("{\"error\":{\"message\":\"Error validating access token: "
+                "The user has not authorized application 1.\","
+                "\"type\":\"OAuthException\",\"code\":190,"
+                "\"error_subcode\":458,\"fbtrace_id\":\"A1b2C3d4E5f6\"}}",
+                0, &r);
+    ck_assert_int_eq(r.kind, THREADS_REPLY_REJECTED);
+    ck_assert_int_eq(r.error.code, THREADS_GRAPH_TOKEN_DEAD);
+    ck_assert_int_eq(r.error.subcode, 458);
+    ck_assert_str_eq(r.error.fbtrace_id, "A1b2C3d4E5f6");
+
+    parse_token("{\"error\":{\"code\":\"190\",\"error_subcode\":\"463\","
+                "\"fbtrace_id\":\"a b\\nc\"}}",
+                0, &r);
+    ck_assert_int_eq(r.error.code, 190);
+    ck_assert_int_eq(r.error.subcode, 463);
+    ck_assert_ptr_null(r.error.fbtrace_id);
 }
 END_TEST
 
@@ -145,9 +172,9 @@ START_TEST(token_oauth_error_string)
                 "\"error_description\":\"code expired\"}",
                 1, &r);
     ck_assert_int_eq(r.kind, THREADS_REPLY_REJECTED);
-    ck_assert_str_eq(r.error_type, "invalid_grant");
-    ck_assert_str_eq(r.error_message, "code expired");
-    ck_assert_int_eq(r.error_code, 0);
+    ck_assert_str_eq(r.error.type, "invalid_grant");
+    ck_assert_str_eq(r.error.message, "code expired");
+    ck_assert_int_eq(r.error.code, 0);
 }
 END_TEST
 
@@ -161,8 +188,8 @@ START_TEST(token_error_beats_token)
                 1, &r);
     ck_assert_int_eq(r.kind, THREADS_REPLY_REJECTED);
     ck_assert_ptr_null(r.access_token);
-    ck_assert_ptr_null(r.error_type);
-    ck_assert_str_eq(r.error_message, "no");
+    ck_assert_ptr_null(r.error.type);
+    ck_assert_str_eq(r.error.message, "no");
 }
 END_TEST
 
@@ -187,8 +214,8 @@ START_TEST(token_error_message_truncated)
                        msg, "\"}", (char *)NULL);
     parse_token(body, 1, &r);
     ck_assert_int_eq(r.kind, THREADS_REPLY_REJECTED);
-    ck_assert_uint_eq(strlen(r.error_message), 1023);
-    ck_assert_int_eq(strncmp(r.error_message, msg, 1023), 0);
+    ck_assert_uint_eq(strlen(r.error.message), 1023);
+    ck_assert_int_eq(strncmp(r.error.message, msg, 1023), 0);
 
     /* Exactly 1024 bytes ending on a boundary is kept whole. */
     msg[1024] = '\0';
@@ -197,7 +224,7 @@ START_TEST(token_error_message_truncated)
     body = apr_pstrcat(unit_pool, "{\"error_message\":\"", msg, "\"}",
                        (char *)NULL);
     parse_token(body, 1, &r);
-    ck_assert_uint_eq(strlen(r.error_message), 1024);
+    ck_assert_uint_eq(strlen(r.error.message), 1024);
 }
 END_TEST
 
@@ -516,14 +543,14 @@ START_TEST(profile_rejected)
                   "\"type\":\"OAuthException\",\"code\":190}}",
                   &r);
     ck_assert_int_eq(r.kind, THREADS_REPLY_REJECTED);
-    ck_assert_str_eq(r.error_message, "Invalid OAuth access token.");
+    ck_assert_str_eq(r.error.message, "Invalid OAuth access token.");
     ck_assert_ptr_null(r.id);
 
     parse_profile("{\"error_type\":\"OAuthException\",\"code\":190,"
                   "\"error_message\":\"Session has expired\"}",
                   &r);
     ck_assert_int_eq(r.kind, THREADS_REPLY_REJECTED);
-    ck_assert_str_eq(r.error_message, "Session has expired");
+    ck_assert_str_eq(r.error.message, "Session has expired");
 }
 END_TEST
 
@@ -598,6 +625,7 @@ Suite *threads_json_suite(void)
     tcase_add_test(tc, token_user_id_string_max);
     tcase_add_test(tc, token_meta_rejection);
     tcase_add_test(tc, token_graph_error);
+    tcase_add_test(tc, token_graph_error_subcode);
     tcase_add_test(tc, token_oauth_error_string);
     tcase_add_test(tc, token_error_beats_token);
     tcase_add_test(tc, token_error_message_truncated);

@@ -226,6 +226,56 @@ START_TEST(token_encode_needs_token_and_user)
 }
 END_TEST
 
+/* expires_in is taken up to the longest token lifetime, no further: the
+ * revocations in the shared store are kept that long. */
+START_TEST(token_apply_lifetimes)
+{
+    threads_token_reply_t reply;
+    threads_token_t t;
+
+    memset(&reply, 0, sizeof(reply));
+    memset(&t, 0, sizeof(t));
+    reply.access_token = "TOKEN";
+    reply.expires_in = 5183944;
+    threads_token_apply(&t, &reply, THREADS_TOKEN_LONG, NOW);
+    ck_assert_int_eq(t.expires_at, NOW + 5183944);
+    reply.expires_in = 315360000;
+    threads_token_apply(&t, &reply, THREADS_TOKEN_LONG, NOW);
+    ck_assert_int_eq(t.expires_at, NOW + THREADS_TOKEN_LIFETIME_MAX);
+    reply.expires_in = -1;
+    threads_token_apply(&t, &reply, THREADS_TOKEN_SHORT, NOW);
+    ck_assert_int_eq(t.expires_at, NOW + THREADS_SHORT_TOKEN_LIFETIME);
+    threads_token_apply(&t, &reply, THREADS_TOKEN_LONG, NOW);
+    ck_assert_int_eq(t.expires_at, NOW + THREADS_LONG_TOKEN_LIFETIME);
+}
+END_TEST
+
+/* Login ids: 128 random bits in base64url, kept by the record. */
+START_TEST(token_login_id)
+{
+    const char *a = NULL, *b = NULL;
+    threads_token_t t = sample_token(), back;
+
+    ck_assert_int_eq(threads_token_new_login_id(unit_pool, &a), APR_SUCCESS);
+    ck_assert_int_eq(threads_token_new_login_id(unit_pool, &b), APR_SUCCESS);
+    ck_assert_uint_eq(strlen(a), 22);
+    ck_assert_str_ne(a, b);
+    ck_assert_uint_eq(
+        strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                  "0123456789-_"),
+        22);
+    t.login_id = a;
+    ck_assert_int_eq(threads_token_decode(
+                         unit_pool, threads_token_encode(unit_pool, &t), &back),
+                     APR_SUCCESS);
+    ck_assert_str_eq(back.login_id, a);
+    /* Records from before login ids still read, without one. */
+    ck_assert_int_eq(threads_token_decode(unit_pool, good_record, &back),
+                     APR_SUCCESS);
+    ck_assert_ptr_null(back.login_id);
+}
+END_TEST
+
 /* The suite of src/core/token.c. */
 Suite *threads_token_suite(void)
 {
@@ -234,6 +284,8 @@ Suite *threads_token_suite(void)
 
     tcase_add_checked_fixture(tc, unit_setup, unit_teardown);
     tcase_add_test(tc, token_type_names);
+    tcase_add_test(tc, token_apply_lifetimes);
+    tcase_add_test(tc, token_login_id);
     tcase_add_test(tc, token_round_trip);
     tcase_add_test(tc, token_exact_form);
     tcase_add_test(tc, token_big_numbers);

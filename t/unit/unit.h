@@ -16,6 +16,8 @@ Suite *threads_token_suite(void);
 Suite *threads_pending_suite(void);
 Suite *threads_json_suite(void);
 Suite *threads_http_suite(void);
+Suite *threads_signed_suite(void);
+Suite *threads_revocation_suite(void);
 
 /* A pool for one test, created by unit_setup and destroyed by
  * unit_teardown (use them as a checked fixture). */

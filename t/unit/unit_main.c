@@ -33,6 +33,8 @@ int main(void)
     srunner_add_suite(runner, threads_token_suite());
     srunner_add_suite(runner, threads_pending_suite());
     srunner_add_suite(runner, threads_json_suite());
+    srunner_add_suite(runner, threads_signed_suite());
+    srunner_add_suite(runner, threads_revocation_suite());
     srunner_add_suite(runner, threads_http_suite());
     srunner_run_all(runner, CK_NORMAL);
     failed = srunner_ntests_failed(runner);

@@ -1,0 +1,333 @@
+/*
+ * store.c: ThreadsRevocationCache on httpd's socache API.
+ *
+ * The instance is created and initialised in post_config (single-threaded,
+ * parent) on the configuration pool, with a cleanup that destroys it there
+ * too: that pool is cleared before httpd unloads the module and the
+ * provider. A global mutex guards the providers that are not safe across
+ * processes and threads (shmcb), and every read-modify-write of the
+ * module's values; children reopen it in child_init.
+ *
+ * Keys are namespaced with the module's name and the app id by the
+ * callers, so one redis may serve several apps.
+ */
+#include "httpd/counters.h"
+#include "httpd/store.h"
+
+#include "http_main.h"
+#include "ap_provider.h"
+#include "ap_socache.h"
+#include "apr_atomic.h"
+#include "apr_global_mutex.h"
+#include "apr_strings.h"
+#include "apr_time.h"
+#include "util_mutex.h"
+
+/* The mutex type in httpd's Mutex directive. */
+#define THREADS_STORE_MUTEX "threads-oauth-cache"
+/* The largest value read from the store. */
+#define THREADS_STORE_VALUE_MAX 4096
+/* How often a failing store is logged, per process. */
+#define THREADS_STORE_COMPLAINT_SECONDS 60
+/* After a failed lookup, how long this process reads nothing from the
+ * store: requests do not each wait on a store that is down (a dropped
+ * connection costs the provider's whole timeout), nor each make the
+ * provider log its own error. */
+#define THREADS_STORE_BACKOFF_SECONDS 5
+
+struct threads_store_t {
+    const char *spec; /* "<provider>[:<args>]" as configured */
+    const ap_socache_provider_t *provider;
+    ap_socache_instance_t *instance;
+    apr_global_mutex_t *mutex;
+    int provider_needs_mutex; /* AP_SOCACHE_FLAG_NOTMPSAFE */
+    threads_store_t *next;    /* the other stores of this generation */
+    /* When this process last logged a failure, and until when it reads
+     * nothing (Unix seconds). Updated with atomics: requests of every
+     * thread may fail at once. */
+    volatile apr_uint32_t last_complaint;
+    volatile apr_uint32_t backoff_until;
+};
+
+/* The stores of this generation: written in post_config only, read by
+ * child_init and (through each server's configuration) by requests. */
+static threads_store_t *threads_stores;
+
+/* Hints for providers that size themselves: keys of ~48 bytes, values of
+ * ~64, expiry checked every minute. */
+static struct ap_socache_hints threads_store_hints = {48, 64,
+                                                      60 * APR_USEC_PER_SEC};
+
+apr_status_t threads_store_register_mutex(apr_pool_t *pconf)
+{
+    threads_stores = NULL;
+    return ap_mutex_register(pconf, THREADS_STORE_MUTEX, NULL, APR_LOCK_DEFAULT,
+                             0);
+}
+
+/* The provider name of spec, and its arguments (NULL when none). */
+static const char *threads_store_split(apr_pool_t *p, const char *spec,
+                                       const char **args)
+{
+    const char *colon = strchr(spec, ':');
+
+    *args = colon ? colon + 1 : NULL;
+    return colon ? apr_pstrmemdup(p, spec, colon - spec) : spec;
+}
+
+int threads_store_provider_exists(const char *spec)
+{
+    char name[64];
+    const char *colon = strchr(spec, ':');
+    apr_size_t len = colon ? (apr_size_t)(colon - spec) : strlen(spec);
+
+    if (len == 0 || len >= sizeof(name)) {
+        return 0;
+    }
+    memcpy(name, spec, len);
+    name[len] = '\0';
+    return ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name,
+                              AP_SOCACHE_PROVIDER_VERSION) != NULL;
+}
+
+/* Pool cleanup: the instance goes with its generation. */
+static apr_status_t threads_store_destroy(void *data)
+{
+    threads_store_t *store = data;
+
+    if (store->instance) {
+        store->provider->destroy(store->instance, ap_server_conf);
+        store->instance = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+threads_store_t *threads_store_setup(apr_pool_t *pconf, apr_pool_t *ptemp,
+                                     server_rec *s, const char *spec)
+{
+    threads_store_t *store;
+    const char *args, *name, *err;
+    apr_status_t rv;
+
+    for (store = threads_stores; store; store = store->next) {
+        if (!strcmp(store->spec, spec)) {
+            return store;
+        }
+    }
+    store = apr_pcalloc(pconf, sizeof(*store));
+    store->spec = spec;
+    name = threads_store_split(ptemp, spec, &args);
+    store->provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name,
+                                         AP_SOCACHE_PROVIDER_VERSION);
+    if (!store->provider) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                     THREADS_LOGNO(00216) "ThreadsRevocationCache %s: no "
+                                          "socache provider %s is loaded",
+                     spec, name);
+        return NULL;
+    }
+    store->provider_needs_mutex =
+        (store->provider->flags & AP_SOCACHE_FLAG_NOTMPSAFE) != 0;
+    rv = ap_global_mutex_create(&store->mutex, NULL, THREADS_STORE_MUTEX, NULL,
+                                s, pconf, 0);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
+                     THREADS_LOGNO(00217) "ThreadsRevocationCache %s: cannot "
+                                          "create its mutex",
+                     spec);
+        return NULL;
+    }
+    err = store->provider->create(&store->instance, args, ptemp, pconf);
+    if (err) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                     THREADS_LOGNO(00218) "ThreadsRevocationCache %s: %s", spec,
+                     err);
+        return NULL;
+    }
+    rv = store->provider->init(store->instance, "threads-oauth",
+                               &threads_store_hints, s, pconf);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
+                     THREADS_LOGNO(00219) "ThreadsRevocationCache %s: cannot "
+                                          "initialise the store",
+                     spec);
+        return NULL;
+    }
+    apr_pool_cleanup_register(pconf, store, threads_store_destroy,
+                              apr_pool_cleanup_null);
+    store->next = threads_stores;
+    threads_stores = store;
+    return store;
+}
+
+void threads_store_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    threads_store_t *store;
+
+    for (store = threads_stores; store; store = store->next) {
+        apr_status_t rv = apr_global_mutex_child_init(
+            &store->mutex, apr_global_mutex_lockfile(store->mutex), pchild);
+
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                         THREADS_LOGNO(00220) "ThreadsRevocationCache %s: "
+                                              "cannot reopen its mutex",
+                         store->spec);
+        }
+    }
+}
+
+/* Locks the mutex when the provider needs it for every call. */
+static apr_status_t threads_store_lock_for_provider(threads_store_t *store)
+{
+    return store->provider_needs_mutex ? apr_global_mutex_lock(store->mutex)
+                                       : APR_SUCCESS;
+}
+
+static void threads_store_unlock_for_provider(threads_store_t *store)
+{
+    if (store->provider_needs_mutex) {
+        apr_global_mutex_unlock(store->mutex);
+    }
+}
+
+/* The provider's retrieve, without locking. */
+static apr_status_t threads_store_retrieve(threads_store_t *store,
+                                           server_rec *s, apr_pool_t *p,
+                                           const char *key, char **value,
+                                           apr_size_t *len)
+{
+    unsigned char *buf = apr_palloc(p, THREADS_STORE_VALUE_MAX + 1);
+    unsigned int n = THREADS_STORE_VALUE_MAX;
+    apr_status_t rv = store->provider->retrieve(
+        store->instance, s, (const unsigned char *)key,
+        (unsigned int)strlen(key), buf, &n, p);
+
+    *value = NULL;
+    *len = 0;
+    if (rv == APR_SUCCESS) {
+        buf[n] = '\0';
+        *value = (char *)buf;
+        *len = n;
+    }
+    return rv;
+}
+
+/* The provider's store, without locking. */
+static apr_status_t threads_store_write(threads_store_t *store, server_rec *s,
+                                        apr_pool_t *p, const char *key,
+                                        const char *value, apr_size_t len,
+                                        apr_int64_t expiry)
+{
+    return store->provider->store(
+        store->instance, s, (const unsigned char *)key,
+        (unsigned int)strlen(key), apr_time_from_sec(expiry),
+        (unsigned char *)value, (unsigned int)len, p);
+}
+
+apr_status_t threads_store_get(threads_store_t *store, server_rec *s,
+                               apr_pool_t *p, const char *key, char **value,
+                               apr_size_t *len)
+{
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(apr_time_now());
+    apr_status_t rv;
+
+    if (now < apr_atomic_read32(&store->backoff_until)) {
+        *value = NULL;
+        *len = 0;
+        return APR_EAGAIN;
+    }
+    rv = threads_store_lock_for_provider(store);
+    if (rv == APR_SUCCESS) {
+        rv = threads_store_retrieve(store, s, p, key, value, len);
+        threads_store_unlock_for_provider(store);
+    }
+    if (rv != APR_SUCCESS && !APR_STATUS_IS_NOTFOUND(rv)) {
+        apr_atomic_set32(&store->backoff_until,
+                         now + THREADS_STORE_BACKOFF_SECONDS);
+    }
+    return rv;
+}
+
+apr_status_t threads_store_put(threads_store_t *store, server_rec *s,
+                               apr_pool_t *p, const char *key,
+                               const char *value, apr_size_t len,
+                               apr_int64_t expiry)
+{
+    apr_status_t rv = threads_store_lock_for_provider(store);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    rv = threads_store_write(store, s, p, key, value, len, expiry);
+    threads_store_unlock_for_provider(store);
+    return rv;
+}
+
+apr_status_t threads_store_update(threads_store_t *store, server_rec *s,
+                                  apr_pool_t *p, const char *key,
+                                  threads_store_update_fn *update, void *ctx)
+{
+    char *current;
+    const char *next;
+    apr_size_t len;
+    apr_int64_t expiry = 0;
+    apr_status_t rv = apr_global_mutex_lock(store->mutex);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    rv = threads_store_retrieve(store, s, p, key, &current, &len);
+    if (rv == APR_SUCCESS || APR_STATUS_IS_NOTFOUND(rv)) {
+        next = update(p, rv == APR_SUCCESS ? current : NULL, len, ctx, &expiry);
+        rv = next ? threads_store_write(store, s, p, key, next, strlen(next),
+                                        expiry)
+                  : APR_SUCCESS;
+    }
+    apr_global_mutex_unlock(store->mutex);
+    return rv;
+}
+
+apr_status_t threads_store_claim(threads_store_t *store, server_rec *s,
+                                 apr_pool_t *p, const char *key,
+                                 apr_int64_t expiry)
+{
+    char *current;
+    apr_size_t len;
+    apr_status_t rv = apr_global_mutex_lock(store->mutex);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    rv = threads_store_retrieve(store, s, p, key, &current, &len);
+    if (rv == APR_SUCCESS) {
+        rv = APR_EEXIST;
+    }
+    else if (APR_STATUS_IS_NOTFOUND(rv)) {
+        rv = threads_store_write(store, s, p, key, "1", 1, expiry);
+    }
+    apr_global_mutex_unlock(store->mutex);
+    return rv;
+}
+
+void threads_store_complain(threads_store_t *store, request_rec *r,
+                            const char *what, apr_status_t rv)
+{
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(apr_time_now());
+    apr_uint32_t last = apr_atomic_read32(&store->last_complaint);
+
+    threads_count(THREADS_C_STORE_FAILED);
+    if (now - last < THREADS_STORE_COMPLAINT_SECONDS ||
+        apr_atomic_cas32(&store->last_complaint, now, last) != last) {
+        return;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                  THREADS_LOGNO(00221) "ThreadsRevocationCache %s: %s failed "
+                                       "(said once a minute at most)",
+                  store->spec, what);
+}
+
+const char *threads_store_name(const threads_store_t *store)
+{
+    return store->spec;
+}
