@@ -22,8 +22,8 @@ import threading
 
 import pytest
 
-from harness import (CALLBACK_PATH, MPMS, USER_ID, assert_module_json,
-                     describe)
+from harness import (CALLBACK_PATH, MODULES_DIR, MPMS, USER_ID,
+                     assert_module_json, describe)
 from harness.lifecycle import group_members
 from harness.sealed import KEY_FILE, key_material
 
@@ -51,6 +51,13 @@ STOPS = {
 # that says it made a new one.
 KEY_NOTICE = "THREADS00207"
 NEW_KEY_NOTICE = "THREADS00214"
+# The module's counters in the Prometheus format, and its revocation
+# store in shared memory.
+METRICS = "<Location /metrics>\n    SetHandler threads-oauth-metrics\n" \
+          "</Location>"
+REVOCATION = ("LoadModule socache_shmcb_module %s/mod_socache_shmcb.so\n"
+              "ThreadsRevocationCache shmcb" % MODULES_DIR)
+SCRIPT = {"X-Requested-With": "XMLHttpRequest"}
 
 
 def cgi_env(resp):
@@ -179,6 +186,76 @@ def test_restart_keeps_sessions(httpd_factory, browser_factory, standin,
     assert h.pid == pid
     assert_session_valid(h, browser_factory, standin, cookie, token)
     assert_stopped(h, "stop")
+
+
+# ---------------------------------------------------------------------------
+# What lives in shared memory: the counters, the revocation store
+# ---------------------------------------------------------------------------
+
+def counters(h, browser_factory):
+    """The module's counters on h: {"name{labels}": value}."""
+    b = browser_factory(h)
+    r = b.get("/metrics", navigate=False)
+    b.close()
+    assert r.status_code == 200, describe(r)
+    out = {}
+    for line in r.text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            out[name] = float(value)
+    return out
+
+
+@pytest.mark.parametrize("mpm", MPMS)
+def test_graceful_keeps_the_counters(httpd_factory, browser_factory,
+                                     standin, mpm):
+    # Contract 9: summed over all processes and kept across graceful
+    # restarts.
+    h = httpd_factory(mpm=mpm, extra=METRICS)
+    log_in(h, browser_factory)
+    before = counters(h, browser_factory)
+    assert before["threads_oauth_logins_completed_total"] == 1, before
+    h.restart_in_place("graceful")
+    assert counters(h, browser_factory) == before
+    log_in(h, browser_factory)
+    after = counters(h, browser_factory)
+    assert after["threads_oauth_logins_started_total"] == 2, after
+    assert after["threads_oauth_logins_completed_total"] == 2, after
+    assert_stopped(h, "stop")
+
+
+@pytest.mark.parametrize("mpm", MPMS)
+def test_revocation_store_works_after_graceful(httpd_factory,
+                                               browser_factory, standin,
+                                               mpm):
+    # shmcb is made again at every restart (README: its entries do not
+    # outlive one); the store of the new generation must work, and httpd
+    # must stop cleanly with it.
+    h = httpd_factory(mpm=mpm, extra=REVOCATION)
+    h.restart_in_place("graceful")
+    cookie, _ = log_in(h, browser_factory)
+    b = browser_factory(h)
+    b.set_cookie(cookie)
+    r = b.get(CALLBACK_PATH + "?logout=/")
+    assert r.status_code == 302, describe(r)
+    b.close()
+    copy = browser_factory(h)
+    copy.set_cookie(cookie)
+    r = copy.get(START, headers=SCRIPT)
+    assert r.status_code == 401, "a copy outlived the logout:\n" + describe(r)
+    copy.close()
+    h.restart_in_place("graceful")
+    # A login after the restart, and its logout, on the store made again.
+    cookie, _ = log_in(h, browser_factory)
+    b = browser_factory(h)
+    b.set_cookie(cookie)
+    assert b.get(CALLBACK_PATH + "?logout=/").status_code == 302
+    b.close()
+    copy = browser_factory(h)
+    copy.set_cookie(cookie)
+    assert copy.get(START, headers=SCRIPT).status_code == 401
+    copy.close()
+    assert_stopped(h, "graceful-stop")
 
 
 # ---------------------------------------------------------------------------
