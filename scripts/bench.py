@@ -12,7 +12,9 @@ logs in once, then measures with wrk, in one run and on the same server:
 
 and prints requests per second and each one's ratio to `static`. Every
 scenario runs ROUNDS times, interleaved, and the best round counts, so a
-burst of other load on the machine does not decide a figure.
+burst of other load on the machine does not decide a figure. A crash, or
+an httpd that does not stop cleanly at the end (exit status not 0, killed,
+a process left behind), ends the bench with an error instead.
 
 Usage: /usr/bin/python3 scripts/bench.py [--seconds 5] [--rounds 3]
        [--connections 16] [--threads 2] [--json]
@@ -124,6 +126,10 @@ def main():
                 best[name] = max(best[name], rps)
         if h.crash_lines():
             sys.exit("bench: httpd crashed: %s" % h.crash_lines())
+        h.stop()
+        h.assert_stopped_cleanly()
+    except harness.UncleanStop as e:
+        sys.exit("bench: %s" % e)
     finally:
         if h:
             h.stop()

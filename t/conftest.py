@@ -19,7 +19,11 @@ Function scope:
                    location_app=True, start=True, name=None, **conf) ->
                    Httpd; mpm None: the test's @pytest.mark.mpm("worker")
                    or event; conf: more keywords of Httpd (modules,
-                   session, mpm_tuning, ...)
+                   session, mpm_tuning, ...). After the test each is
+                   stopped, and the test fails unless every stop of each
+                   (restarts included) was clean: exit status 0, not
+                   killed, nothing of its process group left, PID file
+                   removed, no crash line (harness/lifecycle.py)
   httpd            httpd_factory() with the base configuration
   browser          Browser(httpd)
   browser_factory  browser_factory(httpd=None) -> a new Browser (own cookies)
@@ -29,11 +33,13 @@ Function scope:
                    with the extra configuration the file's
                    shared_config(h) returns; per test it is registered with
                    the reset stand-in, and a crash of one of its children
-                   fails the test that caused it
+                   (or of its parent) fails the test that caused it; an
+                   unclean stop at the end fails the file's last test
 
 A failed test's report carries each httpd's error log (tail) and the list of
 requests the stand-in received. After every test the httpd error logs are
-checked for crashed children.
+checked for crashed children, and every httpd that was stopped for whether
+it stopped cleanly.
 """
 
 import os
@@ -144,15 +150,13 @@ def httpd_factory(workdir, tls, standin, module_so, request):
         return h
 
     yield make
-    crashes = []
-    for h in made:
-        h.stop()
-        crashes += ["%s: %s" % (h.name, ln) for ln in h.crash_lines()]
+    failures = harness.stop_all(made)
+    if failures:
+        # The directory stays (until the session's end) for the report's
+        # error log sections.
+        pytest.fail("\n".join(failures), pytrace=False)
     if not os.environ.get("THREADS_TEST_KEEP"):
         shutil.rmtree(base, ignore_errors=True)
-    if crashes:
-        pytest.fail("an httpd child crashed:\n" + "\n".join(crashes),
-                    pytrace=False)
 
 
 @pytest.fixture
@@ -205,7 +209,9 @@ def module_httpd(workdir, tls, standin_server, module_so, request):
         h.extra = config(h)
     h.start()
     yield h
-    h.stop()
+    failures = harness.stop_all([h])
+    if failures:
+        pytest.fail("\n".join(failures), pytrace=False)
 
 
 @pytest.fixture
@@ -220,6 +226,9 @@ def shared_httpd(module_httpd, standin, request):
     if crashes:
         pytest.fail("an httpd child crashed:\n" + "\n".join(crashes),
                     pytrace=False)
+    if not h.running:
+        # The parent ended during this test: say how.
+        pytest.fail("\n".join(harness.stop_all([h])), pytrace=False)
 
 
 @pytest.hookimpl(hookwrapper=True)

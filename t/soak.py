@@ -27,7 +27,8 @@ the throughput; it prints a JSON summary and a short line, and exits
   1  a check failed: unexplained 5xx, other unexpected answers or client
      errors, a crash, RSS growth over --max-rss-growth percent, descriptor
      growth over --fd-slack, more pooled connections to Threads than the
-     module keeps
+     module keeps, an httpd that did not stop cleanly at the end (exit
+     status not 0, killed, a process left: harness/lifecycle.py)
   2  it could not run (no module, httpd would not start, ...)
 
 Everything stays on this machine (127.0.0.1 and 127.0.0.2); every loop ends
@@ -238,20 +239,8 @@ class StandinProcess:
 # ---------------------------------------------------------------------------
 
 def _children(ppid):
-    kids = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % name) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        # The command may hold spaces and parentheses: split after it.
-        fields = stat[stat.rfind(")") + 2:].split()
-        if len(fields) > 1 and int(fields[1]) == ppid:
-            kids.append(int(name))
-    return sorted(kids)
+    return sorted(pid for pid, fields in harness.lifecycle.processes()
+                  if len(fields) > 1 and int(fields[1]) == ppid)
 
 
 def _rss_kb(pid):
@@ -890,7 +879,7 @@ def main(argv=None):
         warm, end, active, alive = soak.run()
         parent_alive = httpd.running
     finally:
-        httpd.stop()
+        stop = httpd.stop()
         standin.stop()
 
     st = soak.stats
@@ -928,6 +917,9 @@ def main(argv=None):
         "crash_lines": crashes[:10],
         "module_log_lines": dict(module_levels),
         "httpd_alive_at_end": parent_alive,
+        "stop": {"exit_status": stop.status, "killed": stop.killed,
+                 "seconds": round(stop.seconds, 2),
+                 "problems": stop.problems()},
         "workers_stuck": alive,
     })
     if warm is None:
@@ -964,6 +956,11 @@ def main(argv=None):
         failed.append("%d crash lines in the error log" % len(crashes))
     if not parent_alive:
         failed.append("httpd was not running at the end")
+    if not stop.clean:
+        failed.append("httpd did not stop cleanly: exit status %s%s" % (
+            harness.describe_status(stop.status),
+            ", killed" if stop.killed else ""))
+        sys.stderr.write(stop.report())
     if alive:
         failed.append("workers still running at the end: %s" % alive)
     if st.logins.get("ok", 0) == 0:

@@ -3,8 +3,11 @@
   httpdconf  the one httpd.conf template (tests, demo, bench, soak)
   httpd      Httpd: one test server in a directory of its own, with the
              test app's identity (APP_ID, APP_SECRET, USER_ID,
-             CALLBACK_PATH); `apache2 -t`, start, graceful restart,
-             stop by PID, its logs
+             CALLBACK_PATH); `apache2 -t`, start, graceful and full
+             restarts, stop by PID, its logs
+  lifecycle  how a run of httpd ended (Stop: exit status, killed or not,
+             leftover processes, PID file, crash lines) and when that is
+             clean; CRASH_RE, SEVERE_RE
   browser    Browser: a cookie-keeping client that takes every redirect by
              hand, as a browser does, and can walk a whole login
   checks     assertions about the module's answers
@@ -25,17 +28,20 @@ from .checks import (assert_module_headers, assert_module_json,
                      header_lines, media_type, query_of, session_set_cookies)
 from .httpd import (APP_ID, APP_SECRET, CALLBACK_PATH, CRASH_RE, MODULE_SO,
                     REPO, T_DIR, USER_ID, Httpd, HttpdError, clean_env,
-                    configtest, free_port)
+                    configtest, free_port, stop_all)
 from .httpdconf import APACHE2, BASE_MODULES, MODULES_DIR, MPMS
+from .lifecycle import SEVERE_RE, Stop, UncleanStop, describe_status
 from .loopback import LoopbackServer, read_head
 
 __all__ = [
     "APACHE2", "APP_ID", "APP_SECRET", "BASE_MODULES", "CALLBACK_PATH",
     "CRASH_RE", "MODULES_DIR", "MODULE_SO", "MPMS", "NAVIGATION_HEADERS",
-    "REPO", "T_DIR", "USER_ID", "Browser", "Httpd", "HttpdError", "LoginFlow",
-    "LoopbackServer", "assert_module_headers", "assert_module_json",
-    "assert_module_page", "assert_no_referrer", "assert_no_store",
-    "assert_redirect_to", "cache_control", "clean_env", "configtest",
-    "describe", "free_port", "has_link", "header_lines", "media_type",
-    "query_of", "read_head", "session_set_cookies",
+    "REPO", "SEVERE_RE", "T_DIR", "USER_ID", "Browser", "Httpd",
+    "HttpdError", "LoginFlow", "LoopbackServer", "Stop", "UncleanStop",
+    "assert_module_headers", "assert_module_json", "assert_module_page",
+    "assert_no_referrer", "assert_no_store", "assert_redirect_to",
+    "cache_control", "clean_env", "configtest", "describe",
+    "describe_status", "free_port", "has_link", "header_lines",
+    "media_type", "query_of", "read_head", "session_set_cookies",
+    "stop_all",
 ]

@@ -1,7 +1,8 @@
 """One test httpd: its content and configuration in a directory of its
-own (written with httpdconf.render), `apache2 -t`, start, graceful
-restart, stop by PID, and its logs (the access log names the module's
-error page of each request, THREADS_ERROR)."""
+own (written with httpdconf.render), `apache2 -t`, start, graceful and full
+restarts, stop by PID (every stop recorded and checked, see lifecycle.py),
+and its logs (the access log names the module's error page of each
+request, THREADS_ERROR)."""
 
 import os
 import re
@@ -13,6 +14,8 @@ import time
 
 from . import httpdconf
 from .httpdconf import APACHE2, MPMS
+from .lifecycle import (CRASH_RE, Stop, UncleanStop, kill_group, reap_group,
+                        unreported)
 
 T_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPO = os.path.dirname(T_DIR)
@@ -27,10 +30,10 @@ APP_SECRET = "test-app-secret-5d1e77c2a9"
 USER_ID = "17841405793187218"
 CALLBACK_PATH = "/oauth/callback"
 
-# Error log lines that mean a child died.
-CRASH_RE = re.compile(r"exit signal|AH00052|AH00060|Segmentation fault|"
-                      r"AddressSanitizer|LeakSanitizer|runtime error:|"
-                      r"double free|stack smashing")
+# What the error log says when the parent has read its configuration
+# again and runs a new generation of children (at start and after every
+# restart; mpm_event AH00489, mpm_worker AH00292, mpm_prefork AH00163).
+RESUMING_RE = re.compile(r"configured -- resuming normal operations")
 
 
 def free_port(host="127.0.0.1"):
@@ -111,7 +114,13 @@ class Httpd:
     default; None: no mod_session at all), mpm_tuning (the MPM's process
     and thread counts), log_level and access_log (False: none) are those
     of httpdconf.render(). All of them are attributes a test may change
-    before start().
+    before start(), as is launcher: a function that turns httpd's command
+    line (a list) into the one to run, e.g. inside a private mount
+    namespace; None runs httpd as it is.
+
+    Every run ends in stop(), which records how it ended in stops (a
+    lifecycle.Stop each); assert_stopped_cleanly() fails on an unclean
+    one.
     """
 
     def __init__(self, directory, standin, ca_file, so_path=MODULE_SO,
@@ -148,8 +157,12 @@ class Httpd:
         self.directives.update(directives or {})
         self._own_redirect_uri = (self.directives.get("ThreadsRedirectUri")
                                   == self.redirect_uri)
+        self.launcher = None
+        self.apachectl_output = None
         self.proc = None
+        self.stops = []
         self._stderr = None
+        self._run_marks = (0, 0)
         os.makedirs(directory, mode=0o755, exist_ok=True)
         os.chmod(directory, 0o755)
         os.makedirs(os.path.join(directory, "run"), mode=0o755,
@@ -289,23 +302,31 @@ class Httpd:
         except FileNotFoundError:
             pass
         stderr_mark = len(self.read_stderr())
+        self._run_marks = (self.error_log_mark(), stderr_mark)
+        argv = [APACHE2, "-f", self.conf_path, "-DFOREGROUND"]
+        if self.launcher is not None:
+            argv = self.launcher(argv)
         self._stderr = open(self.stderr_path, "ab")
         self.proc = subprocess.Popen(
-            [APACHE2, "-f", self.conf_path, "-DFOREGROUND"],
-            stdin=subprocess.DEVNULL, stdout=self._stderr,
+            argv, stdin=subprocess.DEVNULL, stdout=self._stderr,
             stderr=self._stderr, env=clean_env(), start_new_session=True)
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:
                 self._close_stderr()
+                reap_group(self.proc.pid, wait=0.5)
                 self.proc = None
                 stderr = self.read_stderr()[stderr_mark:]
                 if "Address already in use" in stderr:
                     raise _PortTaken()
                 raise HttpdError("httpd exited at start:\n%s\n%s" % (
                     stderr, self.error_log_tail()))
-            # The PID file is written once the port is bound.
-            if self._pid_file_ready():
+            # The PID file is written once the port is bound, but before
+            # the parent installs its signal handlers: until it says it
+            # resumes normal operations, SIGTERM or SIGUSR1 would end it
+            # the hard way.
+            if self._pid_file_ready() and RESUMING_RE.search(
+                    self.error_log_since(self._run_marks[0])):
                 try:
                     with socket.create_connection((self.host, self.port),
                                                   timeout=0.5):
@@ -326,33 +347,62 @@ class Httpd:
         except (FileNotFoundError, ValueError):
             return False
 
-    def stop(self, timeout=10.0):
-        """Stops httpd by its PID: SIGTERM, wait, then SIGKILL."""
+    def stop(self, sig=signal.SIGTERM, timeout=10.0, signalled=False):
+        """Stops httpd by its PID: sig (SIGTERM as apachectl stop does,
+        SIGWINCH for graceful-stop), then waits timeout seconds for it to
+        end before it SIGKILLs httpd's process group. signalled: sig has
+        been sent already (apachectl("stop"), say): only wait. Records how
+        the run ended (a lifecycle.Stop, appended to self.stops) and
+        returns it; None when httpd was not running. It does not judge:
+        see assert_stopped_cleanly()."""
         proc = self.proc
         if proc is None:
-            return
+            return None
         t0 = time.monotonic()
+        sent = sig if signalled else None
+        killed = False
         if proc.poll() is None:
-            # A worker may still be finishing the last request after its
-            # answer went out; mod_cgid's cleanup then needs the cgid
-            # daemon, which SIGTERM ends at once (and the child waits over
-            # a second for it). A moment's pause avoids that.
-            time.sleep(0.05)
-            try:
-                os.kill(proc.pid, signal.SIGTERM)
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
+            if not signalled:
+                # A worker may still be finishing the last request after
+                # its answer went out; mod_cgid's cleanup then needs the
+                # cgid daemon, which SIGTERM ends at once (and the child
+                # waits over a second for it). A moment's pause avoids
+                # that.
+                time.sleep(0.05)
                 try:
-                    # The process group is the one this httpd leads.
-                    os.killpg(proc.pid, signal.SIGKILL)
+                    os.kill(proc.pid, sig)
+                    sent = sig
                 except ProcessLookupError:
                     pass
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                killed = True
+                # The process group is the one this httpd leads.
+                kill_group(proc.pid)
                 proc.wait(5)
-            except ProcessLookupError:
-                pass
+        seconds = time.monotonic() - t0
+        leftovers = reap_group(proc.pid)
         self.proc = None
-        self.stop_seconds = time.monotonic() - t0
+        self.stop_seconds = seconds
         self._close_stderr()
+        log_mark, stderr_mark = self._run_marks
+        record = Stop(
+            self.name, proc.pid, sent, proc.returncode, killed, timeout,
+            seconds, leftovers, os.path.exists(self.pid_file),
+            self.error_log_since(log_mark),
+            self.read_stderr()[stderr_mark:], self.error_log_path)
+        self.stops.append(record)
+        return record
+
+    def assert_stopped_cleanly(self):
+        """Raises UncleanStop (an AssertionError) naming each stop of this
+        server that was not clean and not reported before: exit status,
+        signal, killed, leftover processes, PID file, crash lines, and the
+        tail of the error log."""
+        texts = unreported(self.stops)
+        if texts:
+            raise UncleanStop("\n".join(texts))
 
     def _close_stderr(self):
         if self._stderr is not None:
@@ -363,35 +413,75 @@ class Httpd:
     def running(self):
         return self.proc is not None and self.proc.poll() is None
 
+    @property
+    def pid(self):
+        """The parent's PID (None when not running)."""
+        return self.proc.pid if self.proc is not None else None
+
     def restart(self):
-        """Rewrites the configuration and starts again (same port)."""
+        """Stops httpd (which must stop cleanly), rewrites the
+        configuration and starts again (same port, same directory)."""
         self.stop()
+        self.assert_stopped_cleanly()
         return self.start()
 
-    def graceful(self, timeout=10.0):
-        """A graceful restart (SIGUSR1 to the parent, as `apachectl
-        graceful` sends): returns once the parent has read the
-        configuration again and says so in the error log (AH00489)."""
-        assert self.running, "httpd is not running"
-        # Each start and each graceful restart (AH00493) ends in one
-        # AH00489. The port answers before the parent logs it: wait for
-        # the current generation's line first.
-        restarts = len(self.error_log_lines(r"AH00493:"))
-        self._wait_for_ah00489(restarts + 1, timeout)
-        os.kill(self.proc.pid, signal.SIGUSR1)
-        self._wait_for_ah00489(restarts + 2, timeout)
-        return self
+    def apachectl(self, action, timeout=30):
+        """Runs `apache2 -f <conf> -k <action>` with httpd's environment,
+        as apachectl does: it reads the configuration (the module
+        included), signals the PID in the PID file (graceful: SIGUSR1,
+        restart: SIGHUP, graceful-stop: SIGWINCH, stop: SIGTERM) and exits
+        without waiting. Returns (exit code, output)."""
+        proc = subprocess.run(
+            [APACHE2, "-f", self.conf_path, "-k", action],
+            stdin=subprocess.DEVNULL, capture_output=True, text=True,
+            env=clean_env(), timeout=timeout)
+        return proc.returncode, (proc.stdout + proc.stderr).strip()
 
-    def _wait_for_ah00489(self, count, timeout):
-        """Waits until the error log holds count AH00489 lines."""
+    def restart_in_place(self, action="graceful", signal_only=False,
+                         timeout=10.0):
+        """apachectl graceful (or restart): checks the configuration
+        (rewritten first), runs `apache2 -k <action>` (signal_only: sends
+        the parent SIGUSR1 or SIGHUP itself), then waits until the new
+        generation runs: the error log says again that httpd resumes
+        normal operations, and the port answers. The parent's PID stays.
+        Returns the error log's mark from before the signal; what
+        apache2 -k printed is in self.apachectl_output."""
+        sig = {"graceful": signal.SIGUSR1, "restart": signal.SIGHUP}[action]
+        rc, out = self.configtest()
+        if rc != 0:
+            raise HttpdError("apache2 -t failed (%d):\n%s" % (rc, out))
+        assert self.running, "httpd is not running"
+        mark = self.error_log_mark()
+        self.apachectl_output = None
+        if signal_only:
+            os.kill(self.proc.pid, sig)
+        else:
+            rc, out = self.apachectl(action)
+            if rc != 0:
+                raise HttpdError("apache2 -k %s failed (%d):\n%s"
+                                 % (action, rc, out))
+            self.apachectl_output = out
         deadline = time.monotonic() + timeout
-        while len(self.error_log_lines(r"AH00489:")) < count:
-            if not self.running:
-                raise HttpdError("httpd exited:\n%s" % self.error_log_tail())
-            if time.monotonic() > deadline:
-                raise HttpdError("httpd did not come up within %.0f s:\n%s"
-                                 % (timeout, self.error_log_tail()))
+        while not RESUMING_RE.search(self.error_log_since(mark)):
+            if not self.running or time.monotonic() > deadline:
+                raise HttpdError("httpd did not come back after %s:\n%s" % (
+                    action, self.error_log_since(mark)[-6000:]))
             time.sleep(0.02)
+        while True:
+            try:
+                with socket.create_connection((self.host, self.port),
+                                              timeout=0.5):
+                    return mark
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise HttpdError("httpd does not answer after " + action)
+                time.sleep(0.02)
+
+    def graceful(self, timeout=10.0):
+        """apachectl graceful by SIGUSR1 to the parent (see
+        restart_in_place); returns self."""
+        self.restart_in_place("graceful", signal_only=True, timeout=timeout)
+        return self
 
     # -- logs -----------------------------------------------------------------
 
@@ -454,3 +544,21 @@ class Httpd:
         """Error log lines that say a child process crashed."""
         return [ln for ln in self.error_log().splitlines()
                 if CRASH_RE.search(ln)]
+
+
+def stop_all(httpds):
+    """Stops every httpd of httpds that still runs and returns what went
+    wrong, as failure texts ([] when nothing did): each unclean stop not
+    reported yet (see Httpd.assert_stopped_cleanly), then the crash lines
+    of each error log that no stop covers (a crash in a start that failed,
+    say)."""
+    texts = []
+    for h in httpds:
+        h.stop()
+        texts += unreported(h.stops)
+        covered = {ln for s in h.stops for ln in s.crash_lines}
+        crashes = [ln for ln in h.crash_lines() if ln not in covered]
+        if crashes:
+            texts.append("an httpd child crashed:\n" + "\n".join(
+                "%s: %s" % (h.name, ln) for ln in crashes))
+    return texts

@@ -1,8 +1,9 @@
 """The soak (t/soak.py), briefly: about 15 s under event and 10 s under
 prefork, 8 workers, a fifth of the code exchanges failing on purpose. The
 run must pass every check of the soak (no unexplained 5xx, no crash, RSS
-and descriptors of httpd's children steady after the warm-up) and report
-every figure the longer runs (make soak) are read for."""
+and descriptors of httpd's children steady after the warm-up, a clean stop
+at the end) and report every figure the longer runs (make soak) are read
+for."""
 
 import json
 import os
@@ -90,6 +91,9 @@ def test_short_soak(module_so, workdir, mpm, seconds):
     assert s["module_errors_unexplained"] == 0
     assert s["httpd_alive_at_end"] is True
     assert s["workers_stuck"] == []
+    # apachectl stop at the end: exit status 0, nothing killed or left.
+    assert s["stop"] == dict(s["stop"], exit_status=0, killed=False,
+                             problems=[]), why
 
     # Memory and descriptors of the children.
     mem = s["memory"]

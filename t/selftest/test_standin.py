@@ -549,6 +549,20 @@ def test_fault_slow(s, http):
     assert time.monotonic() - t0 < 0.5
 
 
+def test_fault_slow_until_an_event(s, http):
+    release = threading.Event()
+    s.set_fault("me", "slow", count=1, seconds=30, until=release)
+    answers = []
+    t = threading.Thread(target=lambda: answers.append(me(s, http)))
+    t.start()
+    assert s.wait_for_requests("me", 1)
+    t.join(0.3)
+    assert answers == [], "answered before the event"
+    release.set()
+    t.join(10)
+    assert [r.status_code for r in answers] == [200]
+
+
 def test_fault_slow_ends_on_reset(s, http):
     s.set_fault("me", "slow", seconds=30)
     t0 = time.monotonic()

@@ -106,7 +106,16 @@ def apply_fault(handler, rec, fault):
     p = fault.params
     out = handler.wfile
     if kind == "slow":
-        standin.sleep_unless_reset(float(p.get("seconds", 5)))
+        # With until (a threading.Event) the answer goes as soon as the
+        # test sets it, at the latest after seconds.
+        until = p.get("until")
+        deadline = time.monotonic() + float(p.get("seconds", 5))
+        while until is None or not until.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            standin.sleep_unless_reset(left if until is None
+                                       else min(left, 0.02))
         handler.send_answer(rec, standin.answer(rec))
     elif kind == "trickle":
         answer = standin.answer(rec)

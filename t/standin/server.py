@@ -385,7 +385,9 @@ class ThreadsStandin:
         """Makes endpoint ("authorize", "token", "exchange", "refresh",
         "me" or "*" for all) misbehave for its next count requests (None:
         until reset() or clear_fault()). Kinds and their parameters:
-          slow(seconds=5)          wait, then answer normally
+          slow(seconds=5, until=None)  wait, then answer normally; with
+                                   until (a threading.Event), answer as
+                                   soon as it is set (seconds at most)
           trickle(interval=1.0, bytes=1)  headers now, body bytes at a time
           reset(rst=True)          close without an answer (RST or FIN)
           reset_mid_body           headers and half the body, then RST
