@@ -27,6 +27,10 @@ APP_SECRET = "test-app-secret-5d1e77c2a9"
 USER_ID = "17841405793187218"
 CALLBACK_PATH = "/oauth/callback"
 
+# What each MPM logs once it serves, after a start and after each graceful
+# restart ("... configured -- resuming normal operations").
+MPM_READY = {"event": "AH00489", "worker": "AH00292", "prefork": "AH00163"}
+
 # Error log lines that mean a child died.
 CRASH_RE = re.compile(r"exit signal|AH00052|AH00060|Segmentation fault|"
                       r"AddressSanitizer|LeakSanitizer|runtime error:|"
@@ -150,6 +154,7 @@ class Httpd:
                                   == self.redirect_uri)
         self.proc = None
         self._stderr = None
+        self._ready_lines = 0
         os.makedirs(directory, mode=0o755, exist_ok=True)
         os.chmod(directory, 0o755)
         os.makedirs(os.path.join(directory, "run"), mode=0o755,
@@ -289,6 +294,8 @@ class Httpd:
         except FileNotFoundError:
             pass
         stderr_mark = len(self.read_stderr())
+        # The error log outlives a stop: this start adds one line more.
+        self._ready_lines = len(self._ready_log_lines()) + 1
         self._stderr = open(self.stderr_path, "ab")
         self.proc = subprocess.Popen(
             [APACHE2, "-f", self.conf_path, "-DFOREGROUND"],
@@ -371,21 +378,25 @@ class Httpd:
     def graceful(self, timeout=10.0):
         """A graceful restart (SIGUSR1 to the parent, as `apachectl
         graceful` sends): returns once the parent has read the
-        configuration again and says so in the error log (AH00489)."""
+        configuration again and says so in the error log (MPM_READY: the
+        event MPM's AH00489, worker's AH00292, prefork's AH00163)."""
         assert self.running, "httpd is not running"
-        # Each start and each graceful restart (AH00493) ends in one
-        # AH00489. The port answers before the parent logs it: wait for
-        # the current generation's line first.
-        restarts = len(self.error_log_lines(r"AH00493:"))
-        self._wait_for_ah00489(restarts + 1, timeout)
+        # Each start and each graceful restart ends in one such line. The
+        # port answers before the parent logs it: wait for the current
+        # generation's line first.
+        self._wait_until_ready(timeout)
         os.kill(self.proc.pid, signal.SIGUSR1)
-        self._wait_for_ah00489(restarts + 2, timeout)
+        self._ready_lines += 1
+        self._wait_until_ready(timeout)
         return self
 
-    def _wait_for_ah00489(self, count, timeout):
-        """Waits until the error log holds count AH00489 lines."""
+    def _ready_log_lines(self):
+        return self.error_log_lines(r"%s:" % MPM_READY[self.mpm])
+
+    def _wait_until_ready(self, timeout):
+        """Waits until the error log says the current generation serves."""
         deadline = time.monotonic() + timeout
-        while len(self.error_log_lines(r"AH00489:")) < count:
+        while len(self._ready_log_lines()) < self._ready_lines:
             if not self.running:
                 raise HttpdError("httpd exited:\n%s" % self.error_log_tail())
             if time.monotonic() > deadline:
