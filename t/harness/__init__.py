@@ -16,6 +16,9 @@
              the search of a log for them
   fastcgi    a FastCGI application for mod_proxy_fcgi
   sealed     the module's sealed session values, opened and forged
+  prometheus a strict reader of the Prometheus text exposition format
+  counters   the module's counters read from server-status and /metrics,
+             and the check of how a step moved them
 
 The names tests use are importable from this package. To change what httpd
 runs with, patch harness.httpd (its clean_env, say), where Httpd looks.

@@ -34,17 +34,33 @@ def test_configtest_reports_a_bad_directive(configtest):
     assert "ThreadsAppId" in out
 
 
-def test_graceful_restart_reads_the_configuration_again(httpd_factory):
-    h = httpd_factory()
-    s = requests.Session()
-    s.trust_env = False
-    assert s.get(h.url("/after-graceful"), timeout=10).status_code == 404
-    h.extra = "Alias /after-graceful %s/index.html" % h.docroot
-    h.write_conf()
-    h.graceful()
-    assert len(h.error_log_lines(r"AH00493:")) == 1, h.error_log_tail()
-    assert s.get(h.url("/after-graceful"), timeout=10).status_code == 200
-    s.close()
+# What each MPM logs when SIGUSR1 asks for a graceful restart.
+GRACEFUL_LINES = {"event": "AH00493", "worker": "AH00297",
+                  "prefork": "AH00171"}
+
+
+@pytest.mark.parametrize("mpm", sorted(GRACEFUL_LINES))
+def test_graceful_restart_reads_the_configuration_again(httpd_factory, mpm):
+    """Under every MPM, also after a full restart (the error log then holds
+    the lines of the earlier start). Each request on a new connection: a
+    kept-alive one may stay with a child of the old generation."""
+    def status():
+        with requests.Session() as s:
+            s.trust_env = False
+            return s.get(h.url("/after-graceful"), timeout=10,
+                         headers={"Connection": "close"}).status_code
+
+    h = httpd_factory(mpm=mpm)
+    h.restart()
+    assert status() == 404
+    for n, (alias, expected) in enumerate([(True, 200), (False, 404)], 1):
+        h.extra = ("Alias /after-graceful %s/index.html" % h.docroot
+                   if alias else "")
+        h.write_conf()
+        h.graceful()
+        assert len(h.error_log_lines(GRACEFUL_LINES[mpm] + ":")) == n, (
+            h.error_log_tail())
+        assert status() == expected
 
 
 def test_threads_error_reads_the_access_log(httpd_factory):
