@@ -427,7 +427,9 @@ static apr_status_t threads_store_heartbeat(threads_store_t *store,
     if (rv == APR_SUCCESS) {
         apr_atomic_set32(&store->heartbeat_at, now);
     }
-    return rv;
+    /* A dead redis answers a write with "not found" too: here that is a
+     * failure, not an empty store. */
+    return APR_STATUS_IS_NOTFOUND(rv) ? APR_EGENERAL : rv;
 }
 
 apr_status_t threads_store_get(threads_store_t *store, server_rec *s,

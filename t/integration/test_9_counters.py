@@ -523,12 +523,6 @@ def test_failed_store_lookups(counted_httpd, httpd_factory,
             assert assert_served(b.get(START))["REMOTE_USER"] == USER_ID
 
 
-@pytest.mark.xfail(strict=True, reason="module: after a failed state claim "
-                   "at the callback (threads_store_claim, which sets no "
-                   "back-off), apr_redis has marked the server dead and "
-                   "answers every later lookup of the process with "
-                   "APR_NOTFOUND, which threads_revoke_covers takes for "
-                   "'not revoked', neither counted nor logged")
 def test_failed_store_lookups_after_a_login(counted_httpd, browser_factory):
     """A login on the server whose store is down: the state marked used at
     the callback fails (counted), then each request of the logged-in user
@@ -545,11 +539,6 @@ def test_failed_store_lookups_after_a_login(counted_httpd, browser_factory):
             assert_served(b.get(START))
 
 
-@pytest.mark.xfail(strict=True, reason="module: a failed write to "
-                   "ThreadsRevocationCache (threads_store_update, through "
-                   "threads_revoke_change in src/httpd/revoke.c) is logged "
-                   "(THREADS00223) but not counted in "
-                   "RevocationCacheFailures")
 def test_failed_store_writes(counted_httpd, browser_factory):
     """Meta's callbacks find the store down: 503, no revocation counted,
     the failed write counted."""
