@@ -185,17 +185,30 @@ void threads_revocation_add_login(threads_revocation_t *rev,
                                   const char *login_id, apr_int64_t until,
                                   apr_int64_t now)
 {
-    int i, kept = 0;
+    int i, kept = 0, listed = 0;
 
     for (i = 0; i < rev->logins->nelts; i++) {
         threads_revoked_login_t *l =
             &APR_ARRAY_IDX(rev->logins, i, threads_revoked_login_t);
 
-        if (l->until > now && strcmp(l->login_id, login_id)) {
-            APR_ARRAY_IDX(rev->logins, kept++, threads_revoked_login_t) = *l;
+        if (l->until <= now) {
+            continue; /* its token has expired: nothing left to refuse */
         }
+        if (!strcmp(l->login_id, login_id)) {
+            /* Listed already: it stays where it is, so that adding a
+             * login twice gives the same record (the store merges a
+             * change made on two servers at once by applying it again). */
+            listed = 1;
+            if (until > l->until) {
+                l->until = until;
+            }
+        }
+        APR_ARRAY_IDX(rev->logins, kept++, threads_revoked_login_t) = *l;
     }
     rev->logins->nelts = kept;
+    if (listed) {
+        return;
+    }
     if (kept >= THREADS_REVOKED_LOGINS_MAX) {
         /* Too many single logouts to list: every login so far goes. */
         threads_revocation_add_user(rev, now, until);

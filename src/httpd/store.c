@@ -478,27 +478,74 @@ apr_status_t threads_store_put(threads_store_t *store, server_rec *s,
     return rv;
 }
 
+/* How many times an update or a claim reads back what it wrote. */
+#define THREADS_STORE_READ_BACKS 3
+
+/* Writes update's answer to key and reads it back until the store holds
+ * a value that already has the change in it: the socache API has no
+ * compare-and-set, and the store's mutex holds only on this server, so
+ * another server may write between this read and this write. Reading
+ * back and merging again makes two changes made at once both stay, as
+ * long as update is a merge (applying it to a value that has the change
+ * gives that value again). Locked by the caller. */
+static apr_status_t threads_store_merge(threads_store_t *store, server_rec *s,
+                                        apr_pool_t *p, const char *key,
+                                        threads_store_update_fn *update,
+                                        void *ctx)
+{
+    char *current;
+    apr_size_t len;
+    int tries;
+    apr_status_t rv = threads_store_retrieve(store, s, p, key, &current, &len);
+
+    for (tries = 0; tries < THREADS_STORE_READ_BACKS; tries++) {
+        apr_int64_t expiry = 0;
+        const char *next;
+
+        if (rv != APR_SUCCESS && !APR_STATUS_IS_NOTFOUND(rv)) {
+            return rv;
+        }
+        next = update(p, rv == APR_SUCCESS ? current : NULL, len, ctx, &expiry);
+        if (!next || (rv == APR_SUCCESS && len == strlen(next) &&
+                      !memcmp(current, next, len))) {
+            return APR_SUCCESS; /* the store holds the change */
+        }
+        rv = threads_store_write(store, s, p, key, next, strlen(next), expiry);
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+        rv = threads_store_retrieve(store, s, p, key, &current, &len);
+    }
+    /* Still changing under us after every read back: the last write
+     * stands, which holds the change unless another server wrote after
+     * this last read. */
+    return rv == APR_SUCCESS || APR_STATUS_IS_NOTFOUND(rv) ? APR_SUCCESS : rv;
+}
+
 apr_status_t threads_store_update(threads_store_t *store, server_rec *s,
                                   apr_pool_t *p, const char *key,
                                   threads_store_update_fn *update, void *ctx)
 {
-    char *current;
-    const char *next;
-    apr_size_t len;
-    apr_int64_t expiry = 0;
     apr_status_t rv = apr_global_mutex_lock(store->mutex);
 
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    rv = threads_store_retrieve(store, s, p, key, &current, &len);
-    if (rv == APR_SUCCESS || APR_STATUS_IS_NOTFOUND(rv)) {
-        next = update(p, rv == APR_SUCCESS ? current : NULL, len, ctx, &expiry);
-        rv = next ? threads_store_write(store, s, p, key, next, strlen(next),
-                                        expiry)
-                  : APR_SUCCESS;
-    }
+    rv = threads_store_merge(store, s, p, key, update, ctx);
     apr_global_mutex_unlock(store->mutex);
+    return rv;
+}
+
+/* The value a claim writes: random, so that reading it back tells this
+ * claim from another server's claim of the same key. */
+static apr_status_t threads_store_claim_mark(apr_pool_t *p, char **mark)
+{
+    unsigned char raw[12];
+    apr_status_t rv = apr_generate_random_bytes(raw, sizeof(raw));
+
+    if (rv == APR_SUCCESS) {
+        *mark = threads_base64url_encode(p, raw, sizeof(raw));
+    }
     return rv;
 }
 
@@ -506,10 +553,14 @@ apr_status_t threads_store_claim(threads_store_t *store, server_rec *s,
                                  apr_pool_t *p, const char *key,
                                  apr_int64_t expiry)
 {
-    char *current;
+    char *current, *mark;
     apr_size_t len;
-    apr_status_t rv = apr_global_mutex_lock(store->mutex);
+    apr_status_t rv = threads_store_claim_mark(p, &mark);
 
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    rv = apr_global_mutex_lock(store->mutex);
     if (rv != APR_SUCCESS) {
         return rv;
     }
@@ -518,7 +569,15 @@ apr_status_t threads_store_claim(threads_store_t *store, server_rec *s,
         rv = APR_EEXIST;
     }
     else if (APR_STATUS_IS_NOTFOUND(rv)) {
-        rv = threads_store_write(store, s, p, key, "1", 1, expiry);
+        rv = threads_store_write(store, s, p, key, mark, strlen(mark), expiry);
+        if (rv == APR_SUCCESS) {
+            /* Of two servers that both found nothing, the one whose mark
+             * the store kept wins; the other reads that mark back. */
+            rv = threads_store_retrieve(store, s, p, key, &current, &len);
+            if (rv == APR_SUCCESS && strcmp(current, mark)) {
+                rv = APR_EEXIST;
+            }
+        }
     }
     apr_global_mutex_unlock(store->mutex);
     return rv;

@@ -40,10 +40,14 @@ apr_status_t threads_store_put(threads_store_t *store, server_rec *s,
                                const char *value, apr_size_t len,
                                apr_int64_t expiry);
 
-/* Changes the value of key under the store's mutex, so two requests of
- * this httpd never lose each other's change: update gets the current
- * value (NULL when none) and returns the new one and its expiry, or NULL
- * to leave it. */
+/* Changes the value of key: update gets the current value (NULL when
+ * none) and returns the new one and its expiry, or NULL to leave it.
+ * Under the store's mutex, two requests of this httpd never lose each
+ * other's change; across servers the value is read back after the write
+ * and merged again when another server wrote in between, so update must
+ * be a merge: given a value that has its change, it returns that value.
+ * Only two changes that overlap by more than a read and a write of the
+ * store can still lose one. */
 typedef const char *threads_store_update_fn(apr_pool_t *p, const char *current,
                                             apr_size_t len, void *ctx,
                                             apr_int64_t *expiry);
@@ -51,9 +55,11 @@ apr_status_t threads_store_update(threads_store_t *store, server_rec *s,
                                   apr_pool_t *p, const char *key,
                                   threads_store_update_fn *update, void *ctx);
 
-/* Adds key (with value "1") unless it is there: APR_SUCCESS when this call
- * added it, APR_EEXIST when it was there. Under the store's mutex: of two
- * requests of this httpd, one wins. */
+/* Adds key unless it is there: APR_SUCCESS when this call added it,
+ * APR_EEXIST when it was there. Under the store's mutex, of two requests
+ * of this httpd one wins. Across servers the claim writes a random mark
+ * and reads it back: of two servers that both found the key missing,
+ * the one whose mark the store kept wins. */
 apr_status_t threads_store_claim(threads_store_t *store, server_rec *s,
                                  apr_pool_t *p, const char *key,
                                  apr_int64_t expiry);

@@ -71,6 +71,35 @@ START_TEST(single_logins)
 }
 END_TEST
 
+/* Applying a change to a record that has it gives the same record: the
+ * store merges changes two servers made at once by applying them again
+ * to what it read back, and stops when nothing changes. */
+START_TEST(changes_apply_twice_the_same)
+{
+    threads_revocation_t *rev = threads_revocation_make(unit_pool);
+    const char *once;
+
+    threads_revocation_add_login(rev, "loginA", NOW + 3600, NOW);
+    threads_revocation_add_login(rev, "loginB", NOW + 7200, NOW);
+    once = threads_revocation_encode(unit_pool, rev);
+    threads_revocation_add_login(rev, "loginA", NOW + 3600, NOW);
+    ck_assert_str_eq(threads_revocation_encode(unit_pool, rev), once);
+    /* Both orders of two logouts made at once end in the same set. */
+    rev = threads_revocation_make(unit_pool);
+    threads_revocation_add_login(rev, "loginB", NOW + 7200, NOW);
+    threads_revocation_add_login(rev, "loginA", NOW + 3600, NOW);
+    threads_revocation_add_login(rev, "loginB", NOW + 7200, NOW);
+    ck_assert_int_eq(rev->logins->nelts, 2);
+    ck_assert_int_eq(threads_revocation_covers(rev, NOW - 5, "loginA"), 1);
+    ck_assert_int_eq(threads_revocation_covers(rev, NOW - 5, "loginB"), 1);
+    /* Everywhere, twice at the same moment, is everywhere once. */
+    threads_revocation_add_user(rev, NOW, NOW + DAY);
+    once = threads_revocation_encode(unit_pool, rev);
+    threads_revocation_add_user(rev, NOW, NOW + DAY);
+    ck_assert_str_eq(threads_revocation_encode(unit_pool, rev), once);
+}
+END_TEST
+
 /* Past the list's capacity every login so far is revoked: never fewer. */
 START_TEST(overflow_revokes_all)
 {
@@ -138,6 +167,7 @@ Suite *threads_revocation_suite(void)
     tcase_add_checked_fixture(tc, unit_setup, unit_teardown);
     tcase_add_test(tc, user_revoked_before);
     tcase_add_test(tc, single_logins);
+    tcase_add_test(tc, changes_apply_twice_the_same);
     tcase_add_test(tc, overflow_revokes_all);
     tcase_add_test(tc, garbage_refused);
     suite_add_tcase(s, tc);
