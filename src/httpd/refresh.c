@@ -6,6 +6,7 @@
 #include "httpd/graph.h"
 #include "httpd/pace.h"
 #include "httpd/refresh.h"
+#include "httpd/revoke.h"
 #include "httpd/session.h"
 
 #include "apr_time.h"
@@ -58,6 +59,9 @@ threads_refresh_e threads_refresh_if_due(request_rec *r, threads_token_t *t)
                                            "error 190): logged out",
                       t->user_id);
         threads_count(THREADS_C_REFRESH_FAILED);
+        /* Copies of this cookie hold the same dead token: with a store,
+         * they end here too instead of each asking Threads again. */
+        (void)threads_revoke_login(r, t); /* a failure is logged there */
         threads_session_write_token(r, NULL);
         return THREADS_REFRESH_DEAD;
     }
