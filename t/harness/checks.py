@@ -73,6 +73,13 @@ def assert_redirect_to(resp, httpd, path):
     assert target == httpd.url(path), describe(resp)
 
 
+def cgi_env(resp):
+    """The environment the test CGI (env.cgi) printed: a 200 JSON object.
+    """
+    assert resp.status_code == 200, describe(resp)
+    return json.loads(resp.text)
+
+
 def has_link(page):
     """1 when the HTML page holds a link (<a href="...">)."""
     return re.search(r'<a\s[^>]*href="[^"]+"', page) is not None

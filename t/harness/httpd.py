@@ -27,6 +27,11 @@ APP_SECRET = "test-app-secret-5d1e77c2a9"
 USER_ID = "17841405793187218"
 CALLBACK_PATH = "/oauth/callback"
 
+# A ThreadsSessionKey for servers that open each other's cookies (without
+# one, each server seals with a key it generated).
+SHARED_SESSION_KEY = ("4c0d7e5a9b1f2e3d8c6a5b4f3e2d1c0b"
+                      "9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d")
+
 # Error log lines that mean a child died.
 CRASH_RE = re.compile(r"exit signal|AH00052|AH00060|Segmentation fault|"
                       r"AddressSanitizer|LeakSanitizer|runtime error:|"
@@ -40,25 +45,44 @@ def free_port(host="127.0.0.1"):
         return s.getsockname()[1]
 
 
-def clean_env():
+def with_store(spec, directives=None, modules=httpdconf.BASE_MODULES):
+    """Httpd keywords (modules, directives) for a server with
+    ThreadsRevocationCache spec ("shmcb", "redis:host:port"; None: none):
+    the socache provider's module is loaded, directives come on top."""
+    d = dict(directives or {})
+    modules = tuple(modules)
+    if spec:
+        d["ThreadsRevocationCache"] = spec
+        modules += ("socache_" + spec.split(":")[0],)
+    return {"modules": modules, "directives": d}
+
+
+def clean_env(extra=None):
     """The environment httpd runs with: no proxies, C locale. For a
     sanitizer build, THREADS_HTTPD_PRELOAD becomes httpd's LD_PRELOAD and
-    ASAN_OPTIONS / UBSAN_OPTIONS are passed on."""
+    ASAN_OPTIONS / UBSAN_OPTIONS are passed on. extra: more variables
+    (name -> value); its LD_PRELOAD comes after THREADS_HTTPD_PRELOAD,
+    since a sanitizer runtime must be loaded first."""
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C",
            "LC_ALL": "C"}
-    if os.environ.get("THREADS_HTTPD_PRELOAD"):
-        env["LD_PRELOAD"] = os.environ["THREADS_HTTPD_PRELOAD"]
+    preload = [os.environ.get("THREADS_HTTPD_PRELOAD")]
     for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
         if os.environ.get(name):
             env[name] = os.environ[name]
+    extra = dict(extra or {})
+    preload.append(extra.pop("LD_PRELOAD", None))
+    env.update(extra)
+    if any(preload):
+        env["LD_PRELOAD"] = ":".join(p for p in preload if p)
     return env
 
 
-def configtest(conf_path):
-    """Runs `apache2 -t -f conf_path`; returns (exit code, output)."""
+def configtest(conf_path, env=None):
+    """Runs `apache2 -t -f conf_path` (env: more variables, as
+    clean_env takes them); returns (exit code, output)."""
     proc = subprocess.run([APACHE2, "-t", "-f", conf_path],
                           stdin=subprocess.DEVNULL, capture_output=True,
-                          text=True, env=clean_env(), timeout=30)
+                          text=True, env=clean_env(env), timeout=30)
     return proc.returncode, (proc.stdout + proc.stderr).strip()
 
 
@@ -110,15 +134,17 @@ class Httpd:
     modules (BASE_MODULES by default), session (the cookie store by
     default; None: no mod_session at all), mpm_tuning (the MPM's process
     and thread counts), log_level and access_log (False: none) are those
-    of httpdconf.render(). All of them are attributes a test may change
-    before start().
+    of httpdconf.render(). env: more environment variables for httpd, as
+    clean_env() takes them (an LD_PRELOAD of libfaketime, say). All of
+    them are attributes a test may change before start().
     """
 
     def __init__(self, directory, standin, ca_file, so_path=MODULE_SO,
                  mpm="event", extra="", directives=None, location_app=True,
                  port=None, name="httpd", modules=httpdconf.BASE_MODULES,
                  session=httpdconf.COOKIE_SESSION, mpm_tuning=None,
-                 log_level="warn threads_oauth:trace8", access_log=True):
+                 log_level="warn threads_oauth:trace8", access_log=True,
+                 env=None):
         if mpm not in MPMS:
             raise ValueError("mpm must be one of %s" % (MPMS,))
         self.dir = directory
@@ -133,6 +159,7 @@ class Httpd:
         self.session = session
         self.mpm_tuning = mpm_tuning
         self.log_level = log_level
+        self.env = dict(env or {})
         self.host = "127.0.0.1"
         self._fixed_port = port is not None
         self._set_port(port or free_port())
@@ -257,7 +284,7 @@ class Httpd:
         """`apache2 -t` on this server's configuration: (exit code, output).
         """
         self.write_conf()
-        return configtest(self.conf_path)
+        return configtest(self.conf_path, self.env)
 
     # -- life cycle -----------------------------------------------------------
 
@@ -293,7 +320,8 @@ class Httpd:
         self.proc = subprocess.Popen(
             [APACHE2, "-f", self.conf_path, "-DFOREGROUND"],
             stdin=subprocess.DEVNULL, stdout=self._stderr,
-            stderr=self._stderr, env=clean_env(), start_new_session=True)
+            stderr=self._stderr, env=clean_env(self.env),
+            start_new_session=True)
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:
