@@ -10,6 +10,7 @@
   checks     assertions about the module's answers
   loopback   raw TCP peers (a token server that says anything, a proxy)
   sealed     the module's sealed session values, opened and forged
+  meta       Meta posting its Deauthorize and Data Deletion callbacks
   redis      a real redis-server, a RESP client, the module's store keys
   faketime   httpd on a clock ahead of the real one (libfaketime)
 
