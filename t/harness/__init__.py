@@ -24,7 +24,8 @@ from .checks import (assert_module_json, assert_module_page, assert_no_store,
                      has_link, media_type, query_of)
 from .httpd import (APP_ID, APP_SECRET, CALLBACK_PATH, CRASH_RE, MODULE_SO,
                     REPO, SHARED_SESSION_KEY, T_DIR, USER_ID, Httpd,
-                    HttpdError, clean_env, configtest, free_port, with_store)
+                    HttpdError, clean_env, configtest, free_port, includes_in,
+                    with_store)
 from .httpdconf import APACHE2, BASE_MODULES, MODULES_DIR, MPMS
 from .loopback import LoopbackServer, read_head
 
@@ -35,6 +36,6 @@ __all__ = [
     "HttpdError", "LoginFlow", "LoopbackServer", "assert_module_json",
     "assert_module_page", "assert_no_store", "assert_redirect_to",
     "cache_control", "cgi_env", "clean_env", "configtest", "describe",
-    "free_port", "has_link", "media_type", "query_of", "read_head",
-    "with_store",
+    "free_port", "has_link", "includes_in", "media_type", "query_of",
+    "read_head", "with_store",
 ]

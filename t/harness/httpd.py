@@ -57,6 +57,16 @@ def with_store(spec, directives=None, modules=httpdconf.BASE_MODULES):
     return {"modules": modules, "directives": d}
 
 
+def includes_in(directory):
+    """Configuration that serves the .shtml pages of directory with their
+    SSI includes (the base configuration does so only under /app)."""
+    return "\n".join(['<Directory "%s">' % directory,
+                      "    Options +Includes",
+                      "    AddType text/html .shtml",
+                      "    AddOutputFilter INCLUDES .shtml",
+                      "</Directory>"])
+
+
 def clean_env(extra=None):
     """The environment httpd runs with: no proxies, C locale. For a
     sanitizer build, THREADS_HTTPD_PRELOAD becomes httpd's LD_PRELOAD and

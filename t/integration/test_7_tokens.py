@@ -17,9 +17,9 @@ import pytest
 
 from harness import (APP_SECRET, CALLBACK_PATH, USER_ID, assert_module_json,
                      assert_module_page, describe)
-from harness.sealed import (TOKEN_ENTRY, InvalidTag, forge_token, needs_crypto,
-                            record_text, seal, session_entries, session_text,
-                            token_record, unseal)
+from harness.sealed import (TOKEN_ENTRY, InvalidTag, age_token, forge_token,
+                            needs_crypto, record_text, seal, session_entries,
+                            session_text, token_record, unseal)
 
 START = "/app/env.cgi"
 LONG_EXPIRES_IN = 5183944
@@ -316,11 +316,9 @@ def login_old_long_token(httpd_factory, browser_factory, standin, age,
     h = httpd_factory(directives=d)
     b = browser_factory(h)
     b.login(START)
-    now = int(time.time())
-    rec = forge_token(b, i=now - age, l=now - age, e=now + expires_in,
-                      k=kind, r=None)
+    rec = age_token(b, age, expires_in, kind)
     standin.time_offset = age
-    return b, h, rec["t"], now + expires_in
+    return b, h, rec["t"], int(rec["e"])
 
 
 @needs_crypto
