@@ -14,7 +14,8 @@ import pytest
 
 from harness import (CALLBACK_PATH, SHARED_SESSION_KEY, USER_ID,
                      assert_module_json, assert_module_page,
-                     assert_redirect_to, cgi_env, describe, with_store)
+                     assert_redirect_to, cgi_env, describe, includes_in,
+                     with_store)
 from harness.meta import post_meta
 from harness.redis import revocation_record, state_key, user_key
 from harness.sealed import needs_crypto, token_record
@@ -349,15 +350,20 @@ def test_one_store_lookup_per_request(httpd_factory, browser_factory,
     """The hot path reads the user's record once per request, whatever
     the request causes (an SSI include, a DirectoryIndex), and not at all
     without a login."""
-    h, = servers(httpd_factory, redis.spec, n=1)
+    h, = servers(httpd_factory, redis.spec, n=1, start=False)
+    h.extra = includes_in(h.docroot + "/pub")
+    h.start()
     one = browser_factory(h)
     one.login(START)
     redis.reset_stats()
-    for path in (START, START, "/app/include.shtml", "/app/"):
+    for path, shows in ((START, USER_ID), ("/app/include.shtml", USER_ID),
+                        ("/pub/include.shtml", USER_ID),
+                        ("/app/", "Members' area")):
         r = one.get(path)
-        assert r.status_code == 200, describe(r)
+        assert r.status_code == 200 and shows in r.text, describe(r)
     assert redis.calls("get") == 4
     anonymous = browser_factory(h)
-    assert anonymous.get("/pub/include.shtml").status_code == 200
+    r = anonymous.get("/pub/include.shtml")
+    assert r.status_code == 200 and "THREADS_" not in r.text, describe(r)
     assert anonymous.get(START).status_code == 302
     assert redis.calls("get") == 4
