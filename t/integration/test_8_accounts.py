@@ -57,6 +57,7 @@ REQUIRES = {
     "forbidden": ["Require threads-id 1", "AuthzSendForbiddenOnFailure On"],
     "big": ["Require threads-id %s" % BIG],
     "big-less": ["Require threads-id %s" % BIG_LESS],
+    "kate-admin": ["Require threads-user kate admin"],
 }
 
 # What the stand-in's default user gets at each location.
@@ -64,7 +65,7 @@ EXPECTED = {
     "id": 200, "ids": 200, "other-id": 401, "user": 200, "user-upper": 200,
     "users": 200, "other-user": 401, "any": 200, "any-neither": 401,
     "all": 200, "all-but-one": 401, "none-other": 200, "none-me": 401,
-    "forbidden": 403, "big": 401, "big-less": 401,
+    "forbidden": 403, "big": 401, "big-less": 401, "kate-admin": 401,
 }
 
 
@@ -153,6 +154,27 @@ def test_require_threads_user_ignores_ascii_case(shared_httpd,
     assert got == {"user": 200, "user-upper": 200, "users": 200,
                    "other-user": 401}
     assert envs["user"]["THREADS_USERNAME"] == username
+
+
+@pytest.mark.parametrize("username,status", [
+    ("KATE", 200),
+    ("\u212aate", 401),   # KELVIN SIGN: "kate" only in Unicode's case folding
+    ("adm\u0130n", 401),  # I WITH DOT ABOVE
+    ("adm\u0131n", 401),  # DOTLESS I
+    ("kate ", 401),
+], ids=["ascii_upper", "kelvin_sign", "dotted_capital_i", "dotless_i",
+        "trailing_space"])
+def test_require_threads_user_folds_ascii_case_only(
+        shared_httpd, browser_factory, standin, username, status):
+    """A username that equals a Require line only under Unicode case
+    folding, or with a space, is another user's."""
+    standin.username = username
+    b = browser_factory(shared_httpd)
+    b.login(START)
+    r = b.get(who("kate-admin"))
+    assert r.status_code == status, describe(r)
+    if status == 200:
+        assert json.loads(r.text)["THREADS_USERNAME"] == username
 
 
 @pytest.mark.parametrize("user_id,granted", [

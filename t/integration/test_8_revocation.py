@@ -367,3 +367,38 @@ def test_one_store_lookup_per_request(httpd_factory, browser_factory,
     assert r.status_code == 200 and "THREADS_" not in r.text, describe(r)
     assert anonymous.get(START).status_code == 302
     assert redis.calls("get") == 4
+
+
+# ---------------------------------------------------------------------------
+# Restarts, and what starts at all
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("store", ["redis", "shmcb"])
+def test_a_logout_outlasts_a_restart_in_redis_only(
+        httpd_factory, browser_factory, standin, request, store):
+    """shmcb lives in httpd's shared memory: a graceful restart forgets
+    its revocations (the README says so); redis keeps them."""
+    spec = request.getfixturevalue("redis").spec if store == "redis" \
+        else store
+    h, = servers(httpd_factory, spec, n=1)
+    one = browser_factory(h)
+    one.login(START)
+    copy = copy_of(browser_factory, one, h)
+    assert_redirect_to(one.get(CALLBACK_PATH + "?logout=/"), h, "/")
+    logged_out(copy, standin)
+    copy.close()
+    h.graceful()
+    if store == "redis":
+        logged_out(copy, standin)
+    else:
+        logged_in(copy)
+
+
+@pytest.mark.parametrize("spec", ["nosuch", "redis:127.0.0.1:6379"],
+                         ids=["unknown_provider", "provider_not_loaded"])
+def test_a_store_whose_provider_is_not_loaded_is_a_startup_error(
+        configtest, spec):
+    rc, out = configtest(extra="ThreadsRevocationCache %s" % spec)
+    assert rc != 0, out
+    line, = [ln for ln in out.splitlines() if "THREADS00033" in ln]
+    assert "ThreadsRevocationCache" in line and spec.split(":")[0] in line
