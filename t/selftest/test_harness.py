@@ -72,10 +72,15 @@ def test_module_store_keys_as_redis_holds_them(redis):
                                % APP_ID)
 
 
-def test_httpd_env_adds_a_preload_after_the_sanitizer(monkeypatch):
+def test_httpd_env_adds_a_preload_before_the_sanitizer(monkeypatch):
     monkeypatch.setenv("THREADS_HTTPD_PRELOAD", "/asan.so")
+    monkeypatch.setenv("ASAN_OPTIONS", "detect_leaks=0")
     env = clean_env({"LD_PRELOAD": "/faketime.so", "FAKETIME": "+2d"})
-    assert env["LD_PRELOAD"] == "/asan.so:/faketime.so"
+    assert env["LD_PRELOAD"] == "/faketime.so:/asan.so"
+    assert env["ASAN_OPTIONS"] == "detect_leaks=0:verify_asan_link_order=0"
     assert env["FAKETIME"] == "+2d"
+    assert clean_env()["ASAN_OPTIONS"] == "detect_leaks=0"
+    assert clean_env()["LD_PRELOAD"] == "/asan.so"
     monkeypatch.delenv("THREADS_HTTPD_PRELOAD")
     assert "LD_PRELOAD" not in clean_env()
+    assert clean_env({"LD_PRELOAD": "/f.so"})["LD_PRELOAD"] == "/f.so"
