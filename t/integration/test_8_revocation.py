@@ -171,13 +171,37 @@ def test_meta_callback_on_one_server_ends_the_sessions_on_the_other(
     t0 = int(time.time())
     r = post_meta(b, which, standin.signed_request())
     t1 = int(time.time())
-    assert_module_json(r, 200)
+    data = assert_module_json(r, 200)
     logged_out(one, standin)
     logged_out(copy, standin)
     record = revocation_record(redis.entry(user_key(USER_ID)))
     assert t0 <= record["before"] <= t1, record
     assert record["logins"] == {}
     assert b.error_log_lines(r"THREADS00115.*user %s" % USER_ID)
+    if which == "delete":
+        # The status page opens on every server with the same key.
+        code = urllib.parse.urlencode({"deletion":
+                                       data["confirmation_code"]})
+        page = assert_module_page(
+            browser_factory(a).get(CALLBACK_PATH + "?" + code), 200)
+        assert "Data deleted" in page
+
+
+def test_a_refused_meta_callback_writes_nothing(httpd_factory,
+                                                browser_factory, standin,
+                                                redis):
+    a, = servers(httpd_factory, redis.spec, n=1)
+    one = browser_factory(a)
+    flow = one.login(START)
+    redis.reset_stats()
+    for signed in (standin.signed_request(secret="not the secret"),
+                   standin.signed_request(algorithm="HMAC-SHA1"),
+                   standin.signed_request()[:-4]):
+        for which in ("deauthorize", "delete"):
+            assert_module_json(post_meta(a, which, signed), 400)
+    assert redis.entries() == [state_key(flow.state)]
+    assert redis.calls("set") + redis.calls("setex") == 0
+    logged_in(one)
 
 
 # ---------------------------------------------------------------------------
