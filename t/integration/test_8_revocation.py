@@ -26,6 +26,7 @@ SHARED = {"ThreadsSessionKey": SHARED_SESSION_KEY}
 # login of a user is kept as long.
 TOKEN_LIFETIME_MAX = 61 * 86400
 OTHER_USER = "17841400000000777"
+PROBE_USER = "17841400000000555"
 # One process, so that "once a minute per process" is once.
 ONE_PROCESS = ["StartServers 1", "ServerLimit 1", "ThreadsPerChild 8",
                "MaxRequestWorkers 8", "MinSpareThreads 1",
@@ -342,6 +343,18 @@ def test_redis_down_keeps_users_served_and_meta_answers_503(
         data = assert_module_json(r, 503)
         assert r.headers.get("Retry-After", "").isdigit(), describe(r)
         assert "confirmation_code" not in data and "url" not in data
+    # Logins go on (the state is still consumed in the cookie), and a
+    # logout clears the browser's cookie though the store cannot say so.
+    standin.user_id = OTHER_USER
+    late = browser_factory(b)
+    flow = late.login(START)
+    assert flow.final.status_code == 200, describe(flow.final)
+    late_copy = copy_of(browser_factory, late, b)
+    assert_redirect_to(late.get(CALLBACK_PATH + "?logout=/"), b, "/")
+    logged_out(late, standin)
+    logged_in(late_copy, OTHER_USER)
+    standin.user_id = USER_ID
+    assert log_lines(b, marks[1], "THREADS00112")
     for h, mark in zip((a, b), marks):
         failed = log_lines(h, mark, "THREADS00221")
         assert len(failed) == 1, h.error_log_since(mark)
@@ -353,7 +366,7 @@ def test_redis_down_keeps_users_served_and_meta_answers_503(
     deadline = time.monotonic() + 20
     while True:
         r = post_meta(b, "deauthorize",
-                      standin.signed_request(user_id=OTHER_USER))
+                      standin.signed_request(user_id=PROBE_USER))
         if r.status_code == 200 or time.monotonic() > deadline:
             break
         time.sleep(0.25)
@@ -361,7 +374,7 @@ def test_redis_down_keeps_users_served_and_meta_answers_503(
     # The refused callbacks claimed nothing: the user is still logged in.
     logged_in(one)
     logged_in(copy)
-    assert redis.entries() == [user_key(OTHER_USER)]
+    assert redis.entries() == [user_key(PROBE_USER)]
     # Revocations work again.
     assert_module_json(post_meta(a, "deauthorize",
                                  standin.signed_request()), 200)
