@@ -296,3 +296,30 @@ def test_only_main_requests_refresh(httpd_factory, browser_factory,
     assert "threads.token" in session_entries(b.cookie())
     assert assert_module_json(b.get(CALLBACK_PATH + "?info=json"),
                               200)["token_type"] == "long"
+
+
+@needs_crypto
+@pytest.mark.xfail(strict=True, reason=(
+    "module: the store's claim of a refresh is a read then a write "
+    "(threads_store_claim: retrieve, then store, under a mutex of this "
+    "server only), so two servers that read before either writes both "
+    "call Threads"))
+def test_servers_sharing_redis_share_the_pace_at_the_same_moment(
+        httpd_factory, browser_factory, standin, redis):
+    """The older cookie reaches both servers at once. Writes to redis are
+    held back a moment (CLIENT PAUSE WRITE; reads go on), as a busy store
+    would: the claim that comes second must still lose."""
+    a, b = [httpd_factory(name=name, **with_store(redis.spec, DIRECTIVES))
+            for name in ("node1", "node2")]
+    one = browser_factory(a)
+    one.login(START)
+    token = age_token(one, 2 * DAY, 3 * DAY)["t"]
+    standin.time_offset = 2 * DAY
+    older = one.cookie()
+    browsers = [with_cookie(browser_factory, h, older) for h in (a, b)]
+    redis.command("CLIENT", "PAUSE", "1500", "WRITE")
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        envs = list(pool.map(lambda br: cgi_env(br.get(START)), browsers))
+    assert all(env["THREADS_USER_ID"] == USER_ID for env in envs)
+    assert redis.entry(pace_key(token)) == b"1"
+    assert len(standin.requests_for("refresh")) == 1

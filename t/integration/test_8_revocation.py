@@ -7,6 +7,7 @@ What the store holds is read from redis itself (harness.redis); shmcb
 cannot be read from outside, so there the behaviour is what is asserted.
 """
 
+import concurrent.futures
 import time
 import urllib.parse
 
@@ -238,6 +239,36 @@ def test_a_used_state_is_refused_to_an_older_copy_on_the_other_server(
     assert b.threads_error(target) == "invalid_state"
     logged_out(older, standin)
     logged_in(one)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "module: a state is claimed in the store by a read then a write "
+    "(threads_store_claim: retrieve, then store, under a mutex of this "
+    "server only), so two servers that read before either writes both "
+    "take it"))
+def test_a_state_brought_to_both_servers_at_once_is_used_once(
+        httpd_factory, browser_factory, standin, redis):
+    """Two copies of a cookie with the same pending state reach the two
+    servers at the same moment; writes to redis are held back a moment
+    (CLIENT PAUSE WRITE; reads go on), as a busy store would."""
+    a, b = servers(httpd_factory, redis.spec)
+    one = browser_factory(a)
+    flow = one.start_login(START)
+    copies = [copy_of(browser_factory, one, h) for h in (a, b)]
+    targets = [callback_target(flow, standin.issue_code(h.redirect_uri))
+               for h in (a, b)]
+    redis.command("CLIENT", "PAUSE", "1500", "WRITE")
+
+    def finish(i):
+        return copies[i].get(targets[i],
+                             headers={"Sec-Fetch-Site": "cross-site"})
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(finish, range(2)))
+    assert redis.entry(state_key(flow.state)) == b"1"
+    assert sorted(r.status_code for r in answers) == [302, 400], [
+        describe(r) for r in answers]
+    assert len(standin.requests_for("token")) == 1
 
 
 @pytest.mark.parametrize("store", ["shmcb", None], ids=["shmcb", "no_store"])
