@@ -19,7 +19,7 @@ from harness import (CALLBACK_PATH, SHARED_SESSION_KEY, USER_ID,
                      with_store)
 from harness.meta import post_meta
 from harness.redis import revocation_record, state_key, user_key
-from harness.sealed import needs_crypto, token_record
+from harness.sealed import age_token, needs_crypto, token_record
 
 START = "/app/env.cgi"
 SHARED = {"ThreadsSessionKey": SHARED_SESSION_KEY}
@@ -355,6 +355,21 @@ def test_shmcb_revocations_reach_every_process(
     for _ in range(3):
         two.close()
         logged_out(two, standin)
+
+
+@needs_crypto
+def test_a_revoked_login_is_not_refreshed(httpd_factory, browser_factory,
+                                          standin):
+    """A revoked session whose token is due makes no call to Threads."""
+    h = httpd_factory(**with_store("shmcb", {"ThreadsLongLivedToken": "On"}))
+    one = browser_factory(h)
+    one.login(START)
+    age_token(one, 2 * 86400, 3 * 86400)
+    standin.time_offset = 2 * 86400
+    assert_module_json(post_meta(h, "deauthorize",
+                                 standin.signed_request()), 200)
+    logged_out(one, standin)
+    assert standin.requests_for("refresh") == []
 
 
 # ---------------------------------------------------------------------------
