@@ -20,8 +20,8 @@ clean_env(); Httpd(env=...) adds variables (a proxy setting, libfaketime).
 
 from .browser import NAVIGATION_HEADERS, Browser, LoginFlow
 from .checks import (assert_module_json, assert_module_page, assert_no_store,
-                     assert_redirect_to, cache_control, cgi_env, describe,
-                     has_link, media_type, query_of)
+                     assert_not_logged_in, assert_redirect_to, cache_control,
+                     cgi_env, describe, has_link, media_type, query_of)
 from .httpd import (APP_ID, APP_SECRET, CALLBACK_PATH, CRASH_RE, MODULE_SO,
                     REPO, SHARED_SESSION_KEY, T_DIR, USER_ID, Httpd,
                     HttpdError, clean_env, configtest, free_port, includes_in,
@@ -34,7 +34,8 @@ __all__ = [
     "CRASH_RE", "MODULES_DIR", "MODULE_SO", "MPMS", "NAVIGATION_HEADERS",
     "REPO", "SHARED_SESSION_KEY", "T_DIR", "USER_ID", "Browser", "Httpd",
     "HttpdError", "LoginFlow", "LoopbackServer", "assert_module_json",
-    "assert_module_page", "assert_no_store", "assert_redirect_to",
+    "assert_module_page", "assert_no_store", "assert_not_logged_in",
+    "assert_redirect_to",
     "cache_control", "cgi_env", "clean_env", "configtest", "describe",
     "free_port", "has_link", "includes_in", "media_type", "query_of",
     "read_head", "with_store",

@@ -1,9 +1,12 @@
 """Assertions the tests share about the module's answers: no-store,
-its HTML pages and JSON answers, local redirects, query strings."""
+its HTML pages and JSON answers, local redirects, query strings, and
+whether a browser is logged in."""
 
 import json
 import re
 import urllib.parse
+
+from .httpd import CALLBACK_PATH
 
 
 def describe(resp):
@@ -78,6 +81,16 @@ def cgi_env(resp):
     """
     assert resp.status_code == 200, describe(resp)
     return json.loads(resp.text)
+
+
+def assert_not_logged_in(browser, standin, path="/app/env.cgi"):
+    """browser counts as not logged in: ?info=json says 401 and the
+    protected path starts a new login (302 to the stand-in)."""
+    assert_module_json(browser.get(CALLBACK_PATH + "?info=json"), 401)
+    r = browser.get(path)
+    assert r.status_code == 302, describe(r)
+    assert r.headers["Location"].startswith(standin.authorize_url + "?"), (
+        describe(r))
 
 
 def has_link(page):

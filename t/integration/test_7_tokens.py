@@ -16,7 +16,7 @@ import time
 import pytest
 
 from harness import (APP_SECRET, CALLBACK_PATH, USER_ID, assert_module_json,
-                     assert_module_page, describe)
+                     assert_module_page, assert_not_logged_in, describe)
 from harness.sealed import (TOKEN_ENTRY, InvalidTag, age_token, forge_token,
                             needs_crypto, record_text, seal, session_entries,
                             session_text, token_record, unseal)
@@ -44,13 +44,6 @@ def short_token_of(standin):
     """The token the code exchange handed out."""
     post, = standin.requests_for("token")
     return post.response_json()["access_token"]
-
-
-def assert_not_logged_in(browser, standin):
-    assert_module_json(browser.get(CALLBACK_PATH + "?info=json"), 401)
-    r = browser.get(START)
-    assert r.status_code == 302, describe(r)
-    assert r.headers["Location"].startswith(standin.authorize_url + "?")
 
 
 def assert_no_token_stored(browser):

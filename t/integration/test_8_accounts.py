@@ -20,8 +20,8 @@ import pytest
 import requests
 
 from harness import (CALLBACK_PATH, USER_ID, assert_module_json,
-                     assert_module_page, assert_redirect_to, cgi_env,
-                     describe)
+                     assert_module_page, assert_not_logged_in,
+                     assert_redirect_to, cgi_env, describe)
 from harness.meta import post_meta
 from standin import meta
 
@@ -101,13 +101,6 @@ def logged_in(browser, user_id):
     env = cgi_env(browser.get(START))
     assert env["THREADS_USER_ID"] == user_id
     return env
-
-
-def logged_out(browser, standin):
-    assert_module_json(browser.get(CALLBACK_PATH + "?info=json"), 401)
-    r = browser.get(START)
-    assert r.status_code == 302, describe(r)
-    assert r.headers["Location"].startswith(standin.authorize_url + "?")
 
 
 # ---------------------------------------------------------------------------
@@ -268,7 +261,7 @@ def test_deauthorize_ends_the_users_sessions(shared_httpd, browser_factory,
     r = post_meta(shared_httpd, "deauthorize",
                   standin.signed_request(fresh_user, **kw))
     assert assert_module_json(r, 200) == {"deauthorized": True}
-    logged_out(b, standin)
+    assert_not_logged_in(b, standin)
     logged_in(bystander, USER_ID)
     recorded = shared_httpd.error_log_since(mark)
     assert re.search(r"THREADS00115: deauthorization of user %s"
@@ -285,7 +278,7 @@ def test_delete_answers_a_confirmation_and_its_status_page(
     code = data["confirmation_code"]
     assert re.fullmatch(r"[A-Za-z0-9_-]{16,}", code), code
     assert data["url"] == (shared_httpd.redirect_uri + "?deletion=" + code)
-    logged_out(b, standin)
+    assert_not_logged_in(b, standin)
 
     # Meta shows the user the URL: anyone may open it.
     viewer = browser_factory(shared_httpd)
@@ -419,7 +412,7 @@ def test_meta_callback_takes_64_kib_and_refuses_more(
     r = post_meta(shared_httpd, "deauthorize",
                   body=send(form_of_size(signed, 65536)))
     assert assert_module_json(r, 200) == {"deauthorized": True}
-    logged_out(b, standin)
+    assert_not_logged_in(b, standin)
 
 
 # ---------------------------------------------------------------------------
@@ -492,7 +485,7 @@ def test_cross_site_logout_asks_first(shared_httpd, browser_factory,
                                 "Origin": shared_httpd.base_url})
     back = urllib.parse.parse_qs(urllib.parse.urlsplit(target).query)
     assert_redirect_to(r, shared_httpd, back["logout"][0])
-    logged_out(b, standin)
+    assert_not_logged_in(b, standin)
 
 
 @pytest.mark.parametrize("site", ["same-origin", "none", None])
@@ -506,8 +499,8 @@ def test_logout_from_the_site_itself_is_at_once(shared_httpd,
     r = b.get(CALLBACK_PATH + "?logout=/", navigate=site is not None,
               headers=headers)
     assert_redirect_to(r, shared_httpd, "/")
-    logged_out(b, standin)
-    logged_out(copy, standin)
+    assert_not_logged_in(b, standin)
+    assert_not_logged_in(copy, standin)
 
 
 def test_cross_site_logout_everywhere_confirmed_ends_every_login(
@@ -520,8 +513,8 @@ def test_cross_site_logout_everywhere_confirmed_ends_every_login(
     logged_in(other, fresh_user)
     r = b.post(action, headers={"Sec-Fetch-Site": "same-origin"})
     assert_redirect_to(r, shared_httpd, "/")
-    logged_out(b, standin)
-    logged_out(other, standin)
+    assert_not_logged_in(b, standin)
+    assert_not_logged_in(other, standin)
 
 
 def test_cross_site_logout_page_escapes_the_url(shared_httpd,

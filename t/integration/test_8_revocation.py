@@ -15,8 +15,8 @@ import pytest
 
 from harness import (CALLBACK_PATH, SHARED_SESSION_KEY, USER_ID,
                      assert_module_json, assert_module_page,
-                     assert_redirect_to, cgi_env, describe, includes_in,
-                     with_store)
+                     assert_not_logged_in, assert_redirect_to, cgi_env,
+                     describe, includes_in, with_store)
 from harness.meta import post_meta
 from harness.redis import revocation_record, state_key, user_key
 from harness.sealed import age_token, needs_crypto, token_record
@@ -61,15 +61,6 @@ def logged_in(browser, user_id=USER_ID):
     return env
 
 
-def logged_out(browser, standin):
-    """Asserts browser counts as not logged in: ?info=json is 401 and the
-    protected page starts a login."""
-    assert_module_json(browser.get(CALLBACK_PATH + "?info=json"), 401)
-    r = browser.get(START)
-    assert r.status_code == 302, describe(r)
-    assert r.headers["Location"].startswith(standin.authorize_url + "?")
-
-
 def log_lines(httpd, mark, logno):
     return [ln for ln in httpd.error_log_since(mark).splitlines()
             if logno + ":" in ln]
@@ -102,11 +93,11 @@ def test_logout_ends_every_copy_of_that_login_on_every_server(
 
     r = one.get(CALLBACK_PATH + "?logout=/")
     assert_redirect_to(r, a, "/")
-    logged_out(one, standin)
+    assert_not_logged_in(one, standin)
     # The copy taken before the logout is logged out on the other server,
     # and on this one.
-    logged_out(copy, standin)
-    logged_out(copy_of(browser_factory, copy, a), standin)
+    assert_not_logged_in(copy, standin)
+    assert_not_logged_in(copy_of(browser_factory, copy, a), standin)
     # Another login of the same user goes on.
     logged_in(other)
     assert logged_in(other)["THREADS_ACCESS_TOKEN"] != token
@@ -150,7 +141,7 @@ def test_two_logouts_on_two_servers_at_once_both_hold(
     record = revocation_record(redis.entry(user_key(USER_ID)))
     assert set(record["logins"]) == ids, record
     for copy in copies:
-        logged_out(copy, standin)
+        assert_not_logged_in(copy, standin)
 
 
 def test_logout_everywhere_ends_every_login_of_the_user(
@@ -171,7 +162,7 @@ def test_logout_everywhere_ends_every_login_of_the_user(
     t1 = int(time.time())
     assert_redirect_to(r, a, "/app/")
     for browser in (one, copy, two):
-        logged_out(browser, standin)
+        assert_not_logged_in(browser, standin)
     logged_in(stranger, OTHER_USER)
 
     record = revocation_record(redis.entry(user_key(USER_ID)))
@@ -205,8 +196,8 @@ def test_meta_callback_on_one_server_ends_the_sessions_on_the_other(
     r = post_meta(b, which, standin.signed_request())
     t1 = int(time.time())
     data = assert_module_json(r, 200)
-    logged_out(one, standin)
-    logged_out(copy, standin)
+    assert_not_logged_in(one, standin)
+    assert_not_logged_in(copy, standin)
     record = revocation_record(redis.entry(user_key(USER_ID)))
     assert t0 <= record["before"] <= t1, record
     assert record["logins"] == {}
@@ -268,7 +259,7 @@ def test_a_used_state_is_refused_to_an_older_copy_on_the_other_server(
     assert "Sign-in expired" in page, page
     assert len(standin.requests_for("token")) == calls
     assert b.threads_error(target) == "invalid_state"
-    logged_out(older, standin)
+    assert_not_logged_in(older, standin)
     logged_in(one)
 
 
@@ -320,7 +311,7 @@ def test_a_used_state_and_an_older_copy_of_the_cookie(
     if store:
         assert "Sign-in expired" in assert_module_page(r, 400)
         assert len(standin.requests_for("token")) == calls
-        logged_out(older, standin)
+        assert_not_logged_in(older, standin)
     else:
         assert_redirect_to(r, h, START)
         assert len(standin.requests_for("token")) == calls + 1
@@ -347,14 +338,14 @@ def test_shmcb_revocations_reach_every_process(
     # New connections: other processes (prefork) and threads answer.
     for _ in range(3):
         copy.close()
-        logged_out(copy, standin)
+        assert_not_logged_in(copy, standin)
         two.close()
         logged_in(two)
     assert_module_json(post_meta(h, "deauthorize",
                                  standin.signed_request()), 200)
     for _ in range(3):
         two.close()
-        logged_out(two, standin)
+        assert_not_logged_in(two, standin)
 
 
 @needs_crypto
@@ -368,7 +359,7 @@ def test_a_revoked_login_is_not_refreshed(httpd_factory, browser_factory,
     standin.time_offset = 2 * 86400
     assert_module_json(post_meta(h, "deauthorize",
                                  standin.signed_request()), 200)
-    logged_out(one, standin)
+    assert_not_logged_in(one, standin)
     assert standin.requests_for("refresh") == []
 
 
@@ -384,7 +375,7 @@ def test_without_a_store_copies_outlive_logout_and_meta(
     one.login(START)
     copy = copy_of(browser_factory, one, h)
     assert_redirect_to(one.get(CALLBACK_PATH + "?logout=/"), h, "/")
-    logged_out(one, standin)
+    assert_not_logged_in(one, standin)
     logged_in(copy)
     for which in ("deauthorize", "delete"):
         mark = h.error_log_mark()
@@ -428,7 +419,7 @@ def test_redis_down_keeps_users_served_and_meta_answers_503(
     assert flow.final.status_code == 200, describe(flow.final)
     late_copy = copy_of(browser_factory, late, b)
     assert_redirect_to(late.get(CALLBACK_PATH + "?logout=/"), b, "/")
-    logged_out(late, standin)
+    assert_not_logged_in(late, standin)
     logged_in(late_copy, OTHER_USER)
     standin.user_id = USER_ID
     assert log_lines(b, marks[1], "THREADS00112")
@@ -455,8 +446,8 @@ def test_redis_down_keeps_users_served_and_meta_answers_503(
     # Revocations work again.
     assert_module_json(post_meta(a, "deauthorize",
                                  standin.signed_request()), 200)
-    logged_out(one, standin)
-    logged_out(copy, standin)
+    assert_not_logged_in(one, standin)
+    assert_not_logged_in(copy, standin)
 
 
 def test_one_store_lookup_per_request(httpd_factory, browser_factory,
@@ -499,11 +490,11 @@ def test_a_logout_outlasts_a_restart_in_redis_only(
     one.login(START)
     copy = copy_of(browser_factory, one, h)
     assert_redirect_to(one.get(CALLBACK_PATH + "?logout=/"), h, "/")
-    logged_out(copy, standin)
+    assert_not_logged_in(copy, standin)
     copy.close()
     h.graceful()
     if store == "redis":
-        logged_out(copy, standin)
+        assert_not_logged_in(copy, standin)
     else:
         logged_in(copy)
 
