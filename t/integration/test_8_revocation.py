@@ -384,6 +384,9 @@ def test_without_a_store_copies_outlive_logout_and_meta(
         notice, = log_lines(h, mark, "THREADS00114")
         assert ":notice]" in notice and USER_ID in notice, notice
         logged_in(copy)
+        # It still verifies what it answers.
+        forged = standin.signed_request(secret="not the secret")
+        assert_module_json(post_meta(h, which, forged), 400)
 
 
 # ---------------------------------------------------------------------------
