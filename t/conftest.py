@@ -9,6 +9,9 @@ Session scope:
   standin_server   the HTTPS stand-in, started once
   module_so        path of the built module (.libs/mod_threads_oauth.so, or
                    $THREADS_MODULE_SO); skips the test when it does not exist
+  redis_server     a real redis-server on loopback (harness.redis), started
+                   when a test first asks for it; skips the test without
+                   redis-server
 Function scope:
   standin          standin_server, reset (faults, records, codes, tokens,
                    attributes) before and after the test
@@ -26,6 +29,8 @@ Function scope:
                    removed, no crash line (harness/lifecycle.py)
   httpd            httpd_factory() with the base configuration
   browser          Browser(httpd)
+  redis            redis_server, running and emptied (statistics too); a
+                   test may stop() it, it runs again for the next
   browser_factory  browser_factory(httpd=None) -> a new Browser (own cookies)
   configtest       configtest(extra="", directives=None, location_app=True)
                    -> (rc, output) of `apache2 -t`
@@ -49,6 +54,7 @@ import tempfile
 import pytest
 
 import harness
+from harness.redis import REDIS_SERVER, RedisServer
 from standin import ThreadsStandin, make_tls_material
 
 
@@ -125,6 +131,27 @@ def module_so():
                     "at the repository root)"
                     % (path if rel.startswith("..") else rel))
     return path
+
+
+@pytest.fixture(scope="session")
+def redis_server(workdir):
+    if not os.access(REDIS_SERVER, os.X_OK):
+        pytest.skip("redis-server is not installed (Debian package "
+                    "redis-server)")
+    r = RedisServer(tempfile.mkdtemp(prefix="redis", dir=workdir))
+    r.start()
+    yield r
+    r.remove()
+
+
+@pytest.fixture
+def redis(redis_server):
+    if not redis_server.running:
+        redis_server.start()
+    redis_server.flush()
+    yield redis_server
+    if not redis_server.running:
+        redis_server.start()
 
 
 @pytest.fixture

@@ -19,19 +19,24 @@
   prometheus a strict reader of the Prometheus text exposition format
   counters   the module's counters read from server-status and /metrics,
              and the check of how a step moved them
+  meta       Meta posting its Deauthorize and Data Deletion callbacks
+  redis      a real redis-server, a RESP client, the module's store keys
+  faketime   httpd on a clock ahead of the real one (libfaketime)
 
-The names tests use are importable from this package. To change what httpd
-runs with, patch harness.httpd (its clean_env, say), where Httpd looks.
+The names tests use are importable from this package. httpd runs with
+clean_env(); Httpd(env=...) adds variables (a proxy setting, libfaketime).
 """
 
 from .browser import NAVIGATION_HEADERS, Browser, LoginFlow
 from .checks import (assert_module_headers, assert_module_json,
                      assert_module_page, assert_no_referrer, assert_no_store,
-                     assert_redirect_to, cache_control, describe, has_link,
-                     header_lines, media_type, query_of, session_set_cookies)
+                     assert_not_logged_in, assert_redirect_to, cache_control,
+                     cgi_env, describe, has_link, header_lines, media_type,
+                     query_of, session_set_cookies)
 from .httpd import (APP_ID, APP_SECRET, CALLBACK_PATH, CRASH_RE, MODULE_SO,
-                    REPO, T_DIR, USER_ID, Httpd, HttpdError, clean_env,
-                    configtest, free_port, stop_all)
+                    REPO, SHARED_SESSION_KEY, T_DIR, USER_ID, Httpd,
+                    HttpdError, clean_env, configtest, free_port, includes_in,
+                    stop_all, with_store)
 from .httpdconf import APACHE2, BASE_MODULES, MODULES_DIR, MPMS
 from .lifecycle import SEVERE_RE, Stop, UncleanStop, describe_status
 from .loopback import LoopbackServer, read_head
@@ -39,12 +44,12 @@ from .loopback import LoopbackServer, read_head
 __all__ = [
     "APACHE2", "APP_ID", "APP_SECRET", "BASE_MODULES", "CALLBACK_PATH",
     "CRASH_RE", "MODULES_DIR", "MODULE_SO", "MPMS", "NAVIGATION_HEADERS",
-    "REPO", "SEVERE_RE", "T_DIR", "USER_ID", "Browser", "Httpd",
-    "HttpdError", "LoginFlow", "LoopbackServer", "Stop", "UncleanStop",
-    "assert_module_headers", "assert_module_json", "assert_module_page",
-    "assert_no_referrer", "assert_no_store", "assert_redirect_to",
-    "cache_control", "clean_env", "configtest", "describe",
-    "describe_status", "free_port", "has_link", "header_lines",
-    "media_type", "query_of", "read_head", "session_set_cookies",
-    "stop_all",
+    "REPO", "SEVERE_RE", "SHARED_SESSION_KEY", "T_DIR", "USER_ID",
+    "Browser", "Httpd", "HttpdError", "LoginFlow", "LoopbackServer", "Stop",
+    "UncleanStop", "assert_module_headers", "assert_module_json",
+    "assert_module_page", "assert_no_referrer", "assert_no_store",
+    "assert_not_logged_in", "assert_redirect_to", "cache_control", "cgi_env",
+    "clean_env", "configtest", "describe", "describe_status", "free_port",
+    "has_link", "header_lines", "includes_in", "media_type", "query_of",
+    "read_head", "session_set_cookies", "stop_all", "with_store",
 ]

@@ -1,10 +1,13 @@
 """Assertions the tests share about the module's answers: no-store and
 no-referrer, the headers every answer carries once, its HTML pages and
-JSON answers, local redirects, query strings."""
+JSON answers, local redirects, query strings, and whether a browser is
+logged in."""
 
 import json
 import re
 import urllib.parse
+
+from .httpd import CALLBACK_PATH
 
 
 def describe(resp):
@@ -120,6 +123,23 @@ def assert_redirect_to(resp, httpd, path):
         "not a local redirect: " + loc)
     target = urllib.parse.urljoin(httpd.base_url + "/", loc)
     assert target == httpd.url(path), describe(resp)
+
+
+def cgi_env(resp):
+    """The environment the test CGI (env.cgi) printed: a 200 JSON object.
+    """
+    assert resp.status_code == 200, describe(resp)
+    return json.loads(resp.text)
+
+
+def assert_not_logged_in(browser, standin, path="/app/env.cgi"):
+    """browser counts as not logged in: ?info=json says 401 and the
+    protected path starts a new login (302 to the stand-in)."""
+    assert_module_json(browser.get(CALLBACK_PATH + "?info=json"), 401)
+    r = browser.get(path)
+    assert r.status_code == 302, describe(r)
+    assert r.headers["Location"].startswith(standin.authorize_url + "?"), (
+        describe(r))
 
 
 def has_link(page):

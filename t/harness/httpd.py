@@ -35,6 +35,11 @@ CALLBACK_PATH = "/oauth/callback"
 # restart; mpm_event AH00489, mpm_worker AH00292, mpm_prefork AH00163).
 RESUMING_RE = re.compile(r"configured -- resuming normal operations")
 
+# A ThreadsSessionKey for servers that open each other's cookies (without
+# one, each server seals with a key it generated).
+SHARED_SESSION_KEY = ("4c0d7e5a9b1f2e3d8c6a5b4f3e2d1c0b"
+                      "9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d")
+
 
 def free_port(host="127.0.0.1"):
     """A TCP port that is free on host right now."""
@@ -43,25 +48,60 @@ def free_port(host="127.0.0.1"):
         return s.getsockname()[1]
 
 
-def clean_env():
+def with_store(spec, directives=None, modules=httpdconf.BASE_MODULES):
+    """Httpd keywords (modules, directives) for a server with
+    ThreadsRevocationCache spec ("shmcb", "redis:host:port"; None: none):
+    the socache provider's module is loaded, directives come on top."""
+    d = dict(directives or {})
+    modules = tuple(modules)
+    if spec:
+        d["ThreadsRevocationCache"] = spec
+        modules += ("socache_" + spec.split(":")[0],)
+    return {"modules": modules, "directives": d}
+
+
+def includes_in(directory):
+    """Configuration that serves the .shtml pages of directory with their
+    SSI includes (the base configuration does so only under /app)."""
+    return "\n".join(['<Directory "%s">' % directory,
+                      "    Options +Includes",
+                      "    AddType text/html .shtml",
+                      "    AddOutputFilter INCLUDES .shtml",
+                      "</Directory>"])
+
+
+def clean_env(extra=None):
     """The environment httpd runs with: no proxies, C locale. For a
     sanitizer build, THREADS_HTTPD_PRELOAD becomes httpd's LD_PRELOAD and
-    ASAN_OPTIONS / UBSAN_OPTIONS are passed on."""
+    ASAN_OPTIONS / UBSAN_OPTIONS are passed on. extra: more variables
+    (name -> value). Its LD_PRELOAD comes before THREADS_HTTPD_PRELOAD:
+    a library whose constructor reads the clock (libfaketime) deadlocks
+    in ASan's start-up when it is loaded after ASan, so ASan is told not
+    to insist on coming first."""
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C",
            "LC_ALL": "C"}
-    if os.environ.get("THREADS_HTTPD_PRELOAD"):
-        env["LD_PRELOAD"] = os.environ["THREADS_HTTPD_PRELOAD"]
     for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
         if os.environ.get(name):
             env[name] = os.environ[name]
+    extra = dict(extra or {})
+    preload = [p for p in (extra.pop("LD_PRELOAD", None),
+                           os.environ.get("THREADS_HTTPD_PRELOAD")) if p]
+    env.update(extra)
+    if preload:
+        env["LD_PRELOAD"] = ":".join(preload)
+    if len(preload) > 1:
+        env["ASAN_OPTIONS"] = ":".join(
+            o for o in (env.get("ASAN_OPTIONS"), "verify_asan_link_order=0")
+            if o)
     return env
 
 
-def configtest(conf_path):
-    """Runs `apache2 -t -f conf_path`; returns (exit code, output)."""
+def configtest(conf_path, env=None):
+    """Runs `apache2 -t -f conf_path` (env: more variables, as
+    clean_env takes them); returns (exit code, output)."""
     proc = subprocess.run([APACHE2, "-t", "-f", conf_path],
                           stdin=subprocess.DEVNULL, capture_output=True,
-                          text=True, env=clean_env(), timeout=30)
+                          text=True, env=clean_env(env), timeout=30)
     return proc.returncode, (proc.stdout + proc.stderr).strip()
 
 
@@ -113,10 +153,11 @@ class Httpd:
     modules (BASE_MODULES by default), session (the cookie store by
     default; None: no mod_session at all), mpm_tuning (the MPM's process
     and thread counts), log_level and access_log (False: none) are those
-    of httpdconf.render(). All of them are attributes a test may change
-    before start(), as is launcher: a function that turns httpd's command
-    line (a list) into the one to run, e.g. inside a private mount
-    namespace; None runs httpd as it is.
+    of httpdconf.render(). env: more environment variables for httpd, as
+    clean_env() takes them (an LD_PRELOAD of libfaketime, say). All of
+    them are attributes a test may change before start(), as is launcher:
+    a function that turns httpd's command line (a list) into the one to
+    run, e.g. inside a private mount namespace; None runs httpd as it is.
 
     Every run ends in stop(), which records how it ended in stops (a
     lifecycle.Stop each); assert_stopped_cleanly() fails on an unclean
@@ -127,7 +168,8 @@ class Httpd:
                  mpm="event", extra="", directives=None, location_app=True,
                  port=None, name="httpd", modules=httpdconf.BASE_MODULES,
                  session=httpdconf.COOKIE_SESSION, mpm_tuning=None,
-                 log_level="warn threads_oauth:trace8", access_log=True):
+                 log_level="warn threads_oauth:trace8", access_log=True,
+                 env=None):
         if mpm not in MPMS:
             raise ValueError("mpm must be one of %s" % (MPMS,))
         self.dir = directory
@@ -142,6 +184,7 @@ class Httpd:
         self.session = session
         self.mpm_tuning = mpm_tuning
         self.log_level = log_level
+        self.env = dict(env or {})
         self.host = "127.0.0.1"
         self._fixed_port = port is not None
         self._set_port(port or free_port())
@@ -270,7 +313,7 @@ class Httpd:
         """`apache2 -t` on this server's configuration: (exit code, output).
         """
         self.write_conf()
-        return configtest(self.conf_path)
+        return configtest(self.conf_path, self.env)
 
     # -- life cycle -----------------------------------------------------------
 
@@ -309,7 +352,8 @@ class Httpd:
         self._stderr = open(self.stderr_path, "ab")
         self.proc = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=self._stderr,
-            stderr=self._stderr, env=clean_env(), start_new_session=True)
+            stderr=self._stderr, env=clean_env(self.env),
+            start_new_session=True)
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:

@@ -12,6 +12,7 @@ write a record the module will accept (a token older than it is, say).
 
 import base64
 import os
+import time
 import urllib.parse
 
 import pytest
@@ -35,7 +36,8 @@ TOKEN_ENTRY = "threads.token"
 KEY_FILE = "threads_oauth_session.key"
 
 __all__ = [
-    "KEY_FILE", "TOKEN_ENTRY", "InvalidTag", "forge_token", "key_material",
+    "KEY_FILE", "TOKEN_ENTRY", "InvalidTag", "age_token", "forge_token",
+    "key_material",
     "needs_crypto", "record_fields", "record_text", "seal",
     "session_entries", "session_key", "session_text", "token_record",
     "unseal",
@@ -137,3 +139,12 @@ def forge_token(browser, **fields):
     browser.clear_cookies()
     browser.set_cookie(session_text(entries))
     return rec
+
+
+def age_token(browser, age, expires_in, kind="l"):
+    """Forges browser's token record as issued (and logged in) age seconds
+    ago and expiring expires_in seconds from now, with no time set for a
+    next refresh try. Returns the record."""
+    now = int(time.time())
+    return forge_token(browser, i=now - age, l=now - age, e=now + expires_in,
+                       k=kind, r=None)

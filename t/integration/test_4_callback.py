@@ -13,8 +13,9 @@ import pytest
 import requests
 
 from harness import (CALLBACK_PATH, USER_ID, assert_module_json,
-                     assert_module_page, assert_no_store, assert_redirect_to,
-                     describe, has_link, httpdconf, query_of)
+                     assert_module_page, assert_no_store, assert_not_logged_in,
+                     assert_redirect_to, describe, has_link, httpdconf,
+                     query_of)
 
 START = "/app/env.cgi?from=callback"
 
@@ -29,15 +30,6 @@ def callback(browser, query):
 
 def token_posts(standin):
     return standin.requests_for("token")
-
-
-def assert_not_logged_in(browser, standin):
-    """Nothing was stored: info says 401 and /app starts a new login."""
-    r = browser.get(CALLBACK_PATH + "?info=json")
-    assert_module_json(r, 401)
-    r = browser.get("/app/env.cgi")
-    assert r.status_code == 302, describe(r)
-    assert r.headers["Location"].startswith(standin.authorize_url + "?")
 
 
 def assert_logged_in(browser):

@@ -16,10 +16,10 @@ import time
 import pytest
 
 from harness import (APP_SECRET, CALLBACK_PATH, USER_ID, assert_module_json,
-                     assert_module_page, describe)
-from harness.sealed import (TOKEN_ENTRY, InvalidTag, forge_token, needs_crypto,
-                            record_text, seal, session_entries, session_text,
-                            token_record, unseal)
+                     assert_module_page, assert_not_logged_in, describe)
+from harness.sealed import (TOKEN_ENTRY, InvalidTag, age_token, forge_token,
+                            needs_crypto, record_text, seal, session_entries,
+                            session_text, token_record, unseal)
 
 START = "/app/env.cgi"
 LONG_EXPIRES_IN = 5183944
@@ -44,13 +44,6 @@ def short_token_of(standin):
     """The token the code exchange handed out."""
     post, = standin.requests_for("token")
     return post.response_json()["access_token"]
-
-
-def assert_not_logged_in(browser, standin):
-    assert_module_json(browser.get(CALLBACK_PATH + "?info=json"), 401)
-    r = browser.get(START)
-    assert r.status_code == 302, describe(r)
-    assert r.headers["Location"].startswith(standin.authorize_url + "?")
 
 
 def assert_no_token_stored(browser):
@@ -316,11 +309,9 @@ def login_old_long_token(httpd_factory, browser_factory, standin, age,
     h = httpd_factory(directives=d)
     b = browser_factory(h)
     b.login(START)
-    now = int(time.time())
-    rec = forge_token(b, i=now - age, l=now - age, e=now + expires_in,
-                      k=kind, r=None)
+    rec = age_token(b, age, expires_in, kind)
     standin.time_offset = age
-    return b, h, rec["t"], now + expires_in
+    return b, h, rec["t"], int(rec["e"])
 
 
 @needs_crypto

@@ -15,7 +15,6 @@ import time
 
 import pytest
 
-import harness
 from harness import (APP_ID, CALLBACK_PATH, USER_ID, LoopbackServer, read_head,
                      assert_module_json, assert_module_page, describe,
                      free_port)
@@ -263,18 +262,6 @@ def test_dead_outgoing_proxy_is_502(httpd_factory, browser_factory, standin):
     assert_not_logged_in(b, standin)
 
 
-def httpd_environment(monkeypatch, variables):
-    """Makes the next httpd start with these environment variables too."""
-    clean_env = harness.clean_env
-
-    def env_with_variables():
-        env = clean_env()
-        env.update(variables)
-        return env
-
-    monkeypatch.setattr(harness.httpd, "clean_env", env_with_variables)
-
-
 def assert_environment(h, name, value):
     with open("/proc/%d/environ" % h.proc.pid, "rb") as f:
         environ = f.read().split(b"\0")
@@ -282,12 +269,12 @@ def assert_environment(h, name, value):
 
 
 def test_proxy_environment_is_ignored(httpd_factory, browser_factory,
-                                      standin, monkeypatch):
+                                      standin):
     dead = "http://127.0.0.1:%d" % free_port("127.0.0.1")
-    httpd_environment(monkeypatch, {name: dead for name in (
-        "http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY",
-        "all_proxy", "ALL_PROXY")})
-    h = httpd_factory(directives={"ThreadsLongLivedToken": "On"})
+    h = httpd_factory(directives={"ThreadsLongLivedToken": "On"},
+                      env={name: dead for name in (
+                          "http_proxy", "https_proxy", "HTTP_PROXY",
+                          "HTTPS_PROXY", "all_proxy", "ALL_PROXY")})
     assert_environment(h, "https_proxy", dead)
     b = browser_factory(h)
     b.login(START)
@@ -298,11 +285,10 @@ def test_proxy_environment_is_ignored(httpd_factory, browser_factory,
 
 @pytest.mark.parametrize("name", ["no_proxy", "NO_PROXY"])
 def test_no_proxy_environment_does_not_bypass_the_outgoing_proxy(
-        httpd_factory, browser_factory, standin, connect_proxy, monkeypatch,
-        name):
+        httpd_factory, browser_factory, standin, connect_proxy, name):
     # The directive decides, as it does for http_proxy and friends.
-    httpd_environment(monkeypatch, {name: "*"})
-    h = httpd_factory(directives={"ThreadsOutgoingProxy": connect_proxy.url})
+    h = httpd_factory(directives={"ThreadsOutgoingProxy": connect_proxy.url},
+                      env={name: "*"})
     assert_environment(h, name, "*")
     b = browser_factory(h)
     b.login(START)

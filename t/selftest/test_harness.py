@@ -2,7 +2,8 @@
 a test server is one apache2 accepts, and apache2 -t reports what it
 refuses (see harness/httpdconf.py); the leak search finds what it claims
 to find (harness/leaks.py); the FastCGI application answers as
-mod_proxy_fcgi expects (harness/fastcgi.py)."""
+mod_proxy_fcgi expects (harness/fastcgi.py); the redis server and client,
+and the environment httpd runs with."""
 
 import base64
 import binascii
@@ -19,7 +20,9 @@ from harness.leaks import (WINDOW, cookie_secrets, cookie_value,
 
 import requests
 
-from harness import CALLBACK_PATH
+from harness import APP_ID, CALLBACK_PATH, clean_env
+from harness.redis import (pace_key, redis_key, revocation_record,
+                           user_key)
 
 
 def test_base_configuration_passes_configtest(configtest):
@@ -73,6 +76,46 @@ def test_threads_error_reads_the_access_log(httpd_factory):
     s.close()
     assert h.threads_error("/index.html") == "-"
     assert h.threads_error(CALLBACK_PATH + "?x=1") == "invalid_request"
+
+
+def test_redis_server_stores_stops_and_comes_back_empty(redis):
+    redis.command("SET", "k", "v\n1", "EX", "60")
+    assert redis.get("k") == b"v\n1"
+    assert 0 < redis.ttl("k") <= 60
+    assert redis.calls("get") == 1
+    port = redis.port
+    redis.stop()
+    assert not redis.running
+    redis.start()
+    assert redis.port == port
+    assert redis.get("k") is None
+
+
+def test_module_store_keys_as_redis_holds_them(redis):
+    key = user_key("17841405793187218")
+    assert key == "threads:%s:u:17841405793187218" % APP_ID
+    redis.command("SET", redis_key(key), "1796000000:1 5 10\nabc 20")
+    assert redis.entries() == [key]
+    assert redis.entry_expiry(key) == 1796000000
+    assert revocation_record(redis.entry(key)) == {
+        "before": 5, "before_until": 10, "logins": {"abc": 20}}
+    # The pace key names the token by the first 16 bytes of its SHA-256.
+    assert pace_key("abc") == ("threads:%s:p:BA7816BF8F01CFEA414140DE5DAE2223"
+                               % APP_ID)
+
+
+def test_httpd_env_adds_a_preload_before_the_sanitizer(monkeypatch):
+    monkeypatch.setenv("THREADS_HTTPD_PRELOAD", "/asan.so")
+    monkeypatch.setenv("ASAN_OPTIONS", "detect_leaks=0")
+    env = clean_env({"LD_PRELOAD": "/faketime.so", "FAKETIME": "+2d"})
+    assert env["LD_PRELOAD"] == "/faketime.so:/asan.so"
+    assert env["ASAN_OPTIONS"] == "detect_leaks=0:verify_asan_link_order=0"
+    assert env["FAKETIME"] == "+2d"
+    assert clean_env()["ASAN_OPTIONS"] == "detect_leaks=0"
+    assert clean_env()["LD_PRELOAD"] == "/asan.so"
+    monkeypatch.delenv("THREADS_HTTPD_PRELOAD")
+    assert "LD_PRELOAD" not in clean_env()
+    assert clean_env({"LD_PRELOAD": "/f.so"})["LD_PRELOAD"] == "/f.so"
 
 
 # ---------------------------------------------------------------------------

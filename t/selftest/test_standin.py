@@ -1,6 +1,10 @@
 """Tests of the Threads stand-in itself (no httpd, no module needed)."""
 
+import base64
+import hashlib
+import hmac
 import html
+import json
 import re
 import socket
 import ssl
@@ -657,6 +661,9 @@ def test_fault_reject(s, http):
     assert_token_error(exchange(s, http, code), "<b>no</b> & \"never\"")
     s.set_fault("me", "reject")
     assert_graph_error(me(s, http), 190)
+    s.set_fault("me", "reject", code=190, subcode=458, fbtrace_id="Atrace")
+    err = assert_graph_error(me(s, http), 190)
+    assert err["error_subcode"] == 458 and err["fbtrace_id"] == "Atrace"
 
 
 @pytest.mark.parametrize("status", [None, 500])
@@ -814,3 +821,43 @@ def test_command_line(workdir, how):
         proc.terminate()
         proc.wait(5)
     assert proc.returncode == 0
+
+
+# ---------------------------------------------------------------------------
+# Meta's signed_request
+# ---------------------------------------------------------------------------
+
+def open_signed(signed, secret=SECRET):
+    """The payload of a signed_request once its signature checks out."""
+    sig, payload = signed.split(".")
+    raw = base64.urlsafe_b64decode(sig + "=" * (-len(sig) % 4))
+    assert hmac.compare_digest(raw, hmac.new(
+        secret.encode(), payload.encode(), hashlib.sha256).digest())
+    return json.loads(base64.urlsafe_b64decode(
+        payload + "=" * (-len(payload) % 4)))
+
+
+def test_signed_request_as_meta_sends_it(s):
+    t0 = int(time.time())
+    signed = s.signed_request()
+    assert "=" not in signed
+    body = open_signed(signed)
+    assert body["algorithm"] == "HMAC-SHA256"
+    assert body["user_id"] == harness.USER_ID
+    assert t0 <= body["issued_at"] <= time.time()
+
+
+def test_signed_request_variants(s):
+    signed = s.signed_request("9007199254740993", user_id_as_number=True,
+                              padded=True, expires=5, algorithm=None,
+                              extra={"a": 1})
+    assert signed.split(".")[0].endswith("=")
+    body = open_signed(signed)
+    assert body == {"user_id": 9007199254740993, "issued_at":
+                    body["issued_at"], "expires": 5, "extra": {"a": 1}}
+    assert '"user_id":9007199254740993' in base64.urlsafe_b64decode(
+        signed.split(".")[1]).decode()
+    other = s.signed_request(secret="another")
+    with pytest.raises(AssertionError):
+        open_signed(other)
+    assert open_signed(s.signed_request(payload='{"x":1}')) == {"x": 1}

@@ -16,6 +16,8 @@ One job per module:
   authorize   the Authorization Window: consent and error pages
   tokens      the code exchange, the long-lived exchange, the refresh
   graph       the profile (/v1.0/me)
+  meta        Meta's signed_request for the app's Deauthorize and Data
+              Deletion callbacks
   server      ThreadsStandin: settings, codes and tokens, the HTTP(S)
               server, reset
   __main__    the command line
@@ -26,7 +28,7 @@ In-process use (pytest):
     s = ThreadsStandin(host="127.0.0.2", tls=tls.server, app_secret="s3cret",
                        redirect_uris=["http://127.0.0.1:8080/oauth/callback"])
     s.start(); ... s.base_url ... s.requests ... s.set_fault("token", "slow",
-    seconds=5) ... s.reset(); s.stop()
+    seconds=5) ... s.signed_request(user_id) ... s.reset(); s.stop()
 
 Command line (demo), from t/ (or as t/threads_standin.py):
 

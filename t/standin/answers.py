@@ -27,12 +27,14 @@ def token_error(message, status=400):
          "error_message": message}))
 
 
-def graph_error(message, code=190, status=400, subcode=None):
+def graph_error(message, code=190, status=400, subcode=None,
+                fbtrace_id=None):
     """The error object of the Graph API endpoints (code 190: the token is
     dead; error_subcode says why, e.g. 458 the app was removed, 463 the
-    token expired)."""
+    token expired). fbtrace_id: Meta's trace id of the answer (a random
+    one by default)."""
     error = {"message": message, "type": "OAuthException", "code": code,
-             "fbtrace_id": "A" + secrets.token_urlsafe(16)}
+             "fbtrace_id": fbtrace_id or "A" + secrets.token_urlsafe(16)}
     if subcode is not None:
         error["error_subcode"] = subcode
     return json_answer(status, json.dumps({"error": error}))

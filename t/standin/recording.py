@@ -175,7 +175,7 @@ def apply_fault(handler, rec, fault):
                 message or "Error validating access token: Session has "
                 "expired", code=int(p.get("code", 190)),
                 status=int(p.get("status", 400)),
-                subcode=p.get("subcode")))
+                subcode=p.get("subcode"), fbtrace_id=p.get("fbtrace_id")))
     elif kind == "error5xx":
         status = int(p.get("status", 502))
         reason = handler.responses.get(status, ("Error",))[0]

@@ -14,7 +14,7 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import authorize, graph, tokens
+from . import authorize, graph, meta, tokens
 from .answers import Answer, graph_error, token_error
 from .recording import (ENDPOINTS, FAULT_KINDS, Cancelled, Fault,
                         RecordedRequest, apply_fault)
@@ -393,9 +393,9 @@ class ThreadsStandin:
           reset_mid_body           headers and half the body, then RST
           garbage(body)            200 text/html "<html>oops"
           huge(size=2 MiB, chunked=False)  200 with a huge JSON-ish body
-          reject(message, code, status, subcode)  the OAuthException of
-                                   that endpoint (Graph: code 190 by
-                                   default, status 400)
+          reject(message, code, status, subcode, fbtrace_id)  the
+                                   OAuthException of that endpoint (Graph:
+                                   code 190 by default, status 400)
           error5xx(status=502)     a 5xx HTML page
           redirect(location, status=302)  to <base>/moved<target> by default
           no_token(body)           200 {"user_id":1}
@@ -507,6 +507,16 @@ class ThreadsStandin:
         if info is None or info["expires"] <= self.now():
             return None
         return info
+
+    # -- Meta's callbacks to the app ------------------------------------------
+
+    def signed_request(self, user_id=None, secret=None, **kw):
+        """The signed_request Meta posts to the app's Deauthorize and Data
+        Deletion callbacks for user_id (this stand-in's user by default),
+        signed with the app secret (or secret); more keywords as
+        meta.signed_request takes them."""
+        return meta.signed_request(user_id or self.user_id,
+                                   secret or self.app_secret, **kw)
 
     # -- answers ------------------------------------------------------------
 
