@@ -361,6 +361,31 @@ def test_a_revoked_login_is_not_refreshed(httpd_factory, browser_factory,
     assert standin.requests_for("refresh") == []
 
 
+@needs_crypto
+def test_a_token_threads_calls_dead_ends_every_copy(httpd_factory,
+                                                    browser_factory, standin,
+                                                    redis):
+    """Graph error 190 on a refresh logs that browser out and revokes the
+    login: a copy on the other server, which the shared pace keeps from
+    asking Threads itself, ends too instead of using the dead token."""
+    a, b = [httpd_factory(name=name, **with_store(
+        redis.spec, dict(SHARED, ThreadsLongLivedToken="On")))
+        for name in ("node1", "node2")]
+    one = browser_factory(a)
+    one.login(START)
+    login_id = age_token(one, 2 * 86400, 3 * 86400)["j"]
+    standin.time_offset = 2 * 86400
+    copy = copy_of(browser_factory, one, b)
+    standin.set_fault("refresh", "reject", code=190, subcode=460)
+    r = one.get(START)
+    assert r.status_code == 302, describe(r)
+    assert r.headers["Location"].startswith(standin.authorize_url + "?")
+    record = revocation_record(redis.entry(user_key(USER_ID)))
+    assert set(record["logins"]) == {login_id}, record
+    assert_not_logged_in(copy, standin)
+    assert len(standin.requests_for("refresh")) == 1
+
+
 # ---------------------------------------------------------------------------
 # Without a store: what the README says is not guaranteed
 # ---------------------------------------------------------------------------
