@@ -12,29 +12,45 @@
 static const char threads_b64url_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/* 1 for the RFC 3986 unreserved characters, which never need escaping. */
-static int threads_is_unreserved(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-           (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-           c == '~';
-}
+/* 1 for the RFC 3986 unreserved characters, which never need escaping:
+ * a table, as every URL and form the module writes goes through here. */
+/* clang-format off */
+static const unsigned char threads_unreserved[256] = {
+    ['-'] = 1, ['.'] = 1, ['_'] = 1, ['~'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
+    ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+    ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+    ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+    ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1,
+};
+/* clang-format on */
 
 char *threads_url_encode(apr_pool_t *p, const char *s)
 {
     const unsigned char *in;
-    apr_size_t n = 0;
+    apr_size_t n = 0, len;
     char *out, *o;
 
     if (s == NULL) {
         return apr_pstrdup(p, "");
     }
     for (in = (const unsigned char *)s; *in; in++) {
-        n += threads_is_unreserved(*in) ? 1 : 3;
+        n += threads_unreserved[*in] ? 1 : 3;
+    }
+    len = (apr_size_t)(in - (const unsigned char *)s);
+    if (n == len) {
+        return apr_pstrmemdup(p, s, len); /* nothing to escape */
     }
     out = o = apr_palloc(p, n + 1);
     for (in = (const unsigned char *)s; *in; in++) {
-        if (threads_is_unreserved(*in)) {
+        if (threads_unreserved[*in]) {
             *o++ = (char)*in;
         }
         else {
@@ -58,6 +74,12 @@ apr_status_t threads_url_decode(apr_pool_t *p, const char *s, apr_size_t len,
     *out = NULL;
     if (s == NULL) {
         return APR_EINVAL;
+    }
+    /* Most values (every field of a session's token record, say) have
+     * nothing to decode: one copy. */
+    if (!memchr(s, '%', len) && !memchr(s, '+', len) && !memchr(s, '\0', len)) {
+        *out = apr_pstrmemdup(p, s, len);
+        return APR_SUCCESS;
     }
     buf = o = apr_palloc(p, len + 1);
     for (i = 0; i < len; i++) {
@@ -124,14 +146,40 @@ char *threads_base64url_encode(apr_pool_t *p, const unsigned char *data,
     return out;
 }
 
+/* The value of each base64url character, 0xff for the others: a table,
+ * because sealed session values are decoded on every request. */
+/* clang-format off */
+static const unsigned char threads_b64url_values[256] = {
+#define X 0xff
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  62, X,  X,
+    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, X,  X,  X,  X,  X,  X,
+    X,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14,
+    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, X,  X,  X,  X,  63,
+    X,  26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, X,  X,  X,  X,  X,
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+#undef X
+};
+/* clang-format on */
+
 /* Strict decode: a value has exactly one accepted spelling (no padding,
- * unused trailing bits zero), so sealed values cannot be re-spelled. */
+ * unused trailing bits zero), so sealed values cannot be re-spelled.
+ * Whole groups of four characters first, then the tail of two or three. */
 apr_status_t threads_base64url_decode(apr_pool_t *p, const char *s,
                                       unsigned char **out, apr_size_t *len)
 {
-    apr_size_t slen, i, n = 0;
-    unsigned long acc = 0;
-    int bits = 0;
+    const unsigned char *in = (const unsigned char *)s;
+    apr_size_t slen, i, n = 0, rest;
+    unsigned long v = 0, bad = 0;
     unsigned char *buf;
 
     *out = NULL;
@@ -140,24 +188,40 @@ apr_status_t threads_base64url_decode(apr_pool_t *p, const char *s,
         return APR_EINVAL;
     }
     slen = strlen(s);
-    if (slen % 4 == 1) {
+    rest = slen % 4;
+    if (rest == 1) {
         return APR_EINVAL;
     }
     buf = apr_palloc(p, (slen / 4) * 3 + 3);
-    for (i = 0; i < slen; i++) {
-        int v = threads_text_b64url_value((unsigned char)s[i]);
+    for (i = 0; i + 4 <= slen; i += 4) {
+        unsigned long a = threads_b64url_values[in[i]],
+                      b = threads_b64url_values[in[i + 1]],
+                      c = threads_b64url_values[in[i + 2]],
+                      d = threads_b64url_values[in[i + 3]];
 
-        if (v < 0) {
+        bad |= a | b | c | d; /* 0xff has a bit no value has */
+        v = (a << 18) | (b << 12) | (c << 6) | d;
+        buf[n++] = (unsigned char)(v >> 16);
+        buf[n++] = (unsigned char)(v >> 8);
+        buf[n++] = (unsigned char)v;
+    }
+    if (rest > 0) {
+        unsigned long a = threads_b64url_values[in[i]],
+                      b = threads_b64url_values[in[i + 1]],
+                      c = rest == 3 ? threads_b64url_values[in[i + 2]] : 0;
+
+        bad |= a | b | c;
+        v = (a << 18) | (b << 12) | (c << 6);
+        buf[n++] = (unsigned char)(v >> 16);
+        if (rest == 3) {
+            buf[n++] = (unsigned char)(v >> 8);
+        }
+        /* The bits past the last whole byte must be zero. */
+        if ((v & (rest == 3 ? 0xffUL : 0xffffUL)) != 0) {
             return APR_EINVAL;
         }
-        acc = ((acc << 6) | (unsigned long)v) & 0xffffff;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            buf[n++] = (unsigned char)((acc >> bits) & 0xff);
-        }
     }
-    if (bits > 0 && (acc & ((1UL << bits) - 1)) != 0) {
+    if (bad & 0x40) {
         return APR_EINVAL;
     }
     buf[n] = '\0';
