@@ -26,6 +26,7 @@
 #include "util_filter.h"
 
 #include "core/http.h"
+#include "core/seal.h"
 
 /* 1 in the first pass over the configuration of a start, which httpd
  * makes only to check it: nothing is served from it, so the module makes
@@ -121,6 +122,12 @@ static int threads_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
                      THREADS_LOGNO(00001) "cannot initialise libcurl");
+        return !OK;
+    }
+    rv = threads_seal_init(pconf);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
+                     THREADS_LOGNO(00230) "OpenSSL has no AES-256-GCM");
         return !OK;
     }
     if (!threads_is_preflight()) {

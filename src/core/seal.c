@@ -2,7 +2,10 @@
  * seal.c: the session key and AES-256-GCM sealed values.
  *
  * Every call builds its own EVP context and keeps no state between calls,
- * so these functions are safe from any number of threads at once.
+ * so these functions are safe from any number of threads at once. The
+ * cipher itself is fetched once (threads_seal_init, before any thread
+ * runs): OpenSSL 3 otherwise looks it up by name, under a lock, in every
+ * call, and sealed values are opened on every request.
  */
 #include <limits.h>
 #include <string.h>
@@ -12,8 +15,8 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
-#include <openssl/rand.h>
 
+#include "apr_general.h"
 #include "apr_strings.h"
 
 #include "core/codec.h"
@@ -24,6 +27,38 @@
 #define THREADS_SEAL_TAG     16
 /* Version byte, nonce and tag: what a sealed empty value holds. */
 #define THREADS_SEAL_OVERHEAD (1 + THREADS_SEAL_NONCE + THREADS_SEAL_TAG)
+
+/* AES-256-GCM as fetched by threads_seal_init; NULL before (unit tests,
+ * fuzzers), when each call uses OpenSSL's built-in one. */
+static EVP_CIPHER *threads_seal_cipher;
+
+static apr_status_t threads_seal_cleanup(void *data)
+{
+    EVP_CIPHER_free(threads_seal_cipher);
+    threads_seal_cipher = NULL;
+    return APR_SUCCESS;
+}
+
+apr_status_t threads_seal_init(apr_pool_t *pool)
+{
+    if (threads_seal_cipher != NULL) {
+        return APR_SUCCESS;
+    }
+    threads_seal_cipher = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+    if (threads_seal_cipher == NULL) {
+        return APR_EGENERAL;
+    }
+    apr_pool_cleanup_register(pool, NULL, threads_seal_cleanup,
+                              apr_pool_cleanup_null);
+    return APR_SUCCESS;
+}
+
+/* The cipher of every sealed value. */
+static const EVP_CIPHER *threads_seal_aes(void)
+{
+    return threads_seal_cipher != NULL ? threads_seal_cipher
+                                       : EVP_aes_256_gcm();
+}
 
 static const char threads_hkdf_salt[] = "mod_threads_oauth";
 /* The info of the derivation: this prefix, then the context (the app id),
@@ -132,17 +167,16 @@ apr_status_t threads_seal(apr_pool_t *p, const threads_key_t *key,
     raw[0] = THREADS_SEAL_VERSION;
     nonce = raw + 1;
     ct = nonce + THREADS_SEAL_NONCE;
-    if (RAND_bytes(nonce, THREADS_SEAL_NONCE) != 1) {
+    if (apr_generate_random_bytes(nonce, THREADS_SEAL_NONCE) != APR_SUCCESS) {
         return APR_EGENERAL;
     }
     ctx = EVP_CIPHER_CTX_new();
     if (ctx == NULL) {
         return APR_ENOMEM;
     }
-    if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, THREADS_SEAL_NONCE,
-                            NULL) != 1 ||
-        EVP_EncryptInit_ex(ctx, NULL, NULL, key->bytes, nonce) != 1 ||
+    /* GCM's default nonce length is THREADS_SEAL_NONCE (96 bits). */
+    if (EVP_EncryptInit_ex2(ctx, threads_seal_aes(), key->bytes, nonce, NULL) !=
+            1 ||
         EVP_EncryptUpdate(ctx, NULL, &outl, (const unsigned char *)label,
                           (int)strlen(label)) != 1) {
         goto end;
@@ -184,10 +218,8 @@ static int threads_open_with(const threads_key_t *key, const char *label,
     if (ctx == NULL) {
         return 0;
     }
-    if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, THREADS_SEAL_NONCE,
-                            NULL) != 1 ||
-        EVP_DecryptInit_ex(ctx, NULL, NULL, key->bytes, nonce) != 1 ||
+    if (EVP_DecryptInit_ex2(ctx, threads_seal_aes(), key->bytes, nonce, NULL) !=
+            1 ||
         EVP_DecryptUpdate(ctx, NULL, &outl, (const unsigned char *)label,
                           (int)strlen(label)) != 1) {
         goto end;

@@ -13,6 +13,11 @@ typedef struct {
     unsigned char bytes[THREADS_KEY_LEN];
 } threads_key_t;
 
+/* Fetches the cipher once for the process, until pool is cleared: call
+ * it before threads run (post_config). Without it every call looks the
+ * cipher up itself. */
+apr_status_t threads_seal_init(apr_pool_t *pool);
+
 /* HKDF-SHA256 of len bytes of secret, bound to context (the app id, at
  * most 64 bytes; NULL or "" for none): the same secret gives another key
  * for another app, so a value sealed for one app never opens for

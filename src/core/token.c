@@ -7,10 +7,9 @@
  */
 #include <string.h>
 
+#include "apr_general.h"
 #include "apr_strings.h"
 #include "apr_tables.h"
-
-#include <openssl/rand.h>
 
 #include "core/bounds.h"
 #include "core/codec.h"
@@ -33,7 +32,7 @@ apr_status_t threads_token_new_login_id(apr_pool_t *p, const char **id)
     unsigned char raw[THREADS_LOGIN_ID_BYTES];
 
     *id = NULL;
-    if (RAND_bytes(raw, sizeof(raw)) != 1) {
+    if (apr_generate_random_bytes(raw, sizeof(raw)) != APR_SUCCESS) {
         return APR_EGENERAL;
     }
     *id = threads_base64url_encode(p, raw, sizeof(raw));
