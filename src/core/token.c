@@ -151,6 +151,20 @@ apr_status_t threads_token_decode(apr_pool_t *p, const char *s,
     return APR_SUCCESS;
 }
 
+/* apr_pstrdup of NULL is NULL: absent fields stay absent. */
+threads_token_t *threads_token_copy(apr_pool_t *p, const threads_token_t *t)
+{
+    threads_token_t *c = apr_pmemdup(p, t, sizeof(*t));
+
+    c->access_token = apr_pstrdup(p, t->access_token);
+    c->user_id = apr_pstrdup(p, t->user_id);
+    c->login_id = apr_pstrdup(p, t->login_id);
+    c->scope = apr_pstrdup(p, t->scope);
+    c->username = apr_pstrdup(p, t->username);
+    c->name = apr_pstrdup(p, t->name);
+    return c;
+}
+
 void threads_token_apply(threads_token_t *t, const threads_token_reply_t *reply,
                          threads_token_type_e type, apr_int64_t now)
 {

@@ -45,6 +45,9 @@ char *threads_token_encode(apr_pool_t *p, const threads_token_t *t);
 apr_status_t threads_token_decode(apr_pool_t *p, const char *s,
                                   threads_token_t *t);
 
+/* A copy of t, every string of it in p. */
+threads_token_t *threads_token_copy(apr_pool_t *p, const threads_token_t *t);
+
 /* Puts a token answer into t: the token, its type, issued now, and its
  * expiry from expires_in (at most THREADS_TOKEN_LIFETIME_MAX) or, without
  * one, the type's usual lifetime. A retry time of a failed refresh is

@@ -9,6 +9,7 @@
 #include "httpd/config.h"
 #include "httpd/keys.h"
 #include "httpd/session.h"
+#include "httpd/token_cache.h"
 
 #include "apr_optional.h"
 #include "apr_strings.h"
@@ -84,26 +85,40 @@ int threads_session_require(request_rec *r)
     return 0;
 }
 
-/* Opens the sealed entry name; NULL when absent or not opening. */
-static char *threads_session_open(request_rec *r, const char *name)
+/* The sealed text of entry name; NULL when absent or empty. */
+static const char *threads_session_sealed(request_rec *r, const char *name)
 {
     session_rec *z = threads_session_of(r);
     const char *sealed = NULL;
-    char *plain;
 
     if (!z || threads_session_get_fn(r, z, name, &sealed) != APR_SUCCESS ||
         !sealed || !*sealed) {
         return NULL;
     }
-    plain = threads_keys_open(r, name, sealed);
+    return sealed;
+}
+
+/* Opens sealed, the text of entry name; NULL when it does not open. */
+static char *threads_session_unseal(request_rec *r, const char *name,
+                                    const char *sealed)
+{
+    char *plain = threads_keys_open(r, name, sealed);
+
     if (!plain) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       THREADS_LOGNO(00050) "session value %s does not open "
                                            "(other key or tampered): ignored",
                       name);
-        return NULL;
     }
     return plain;
+}
+
+/* Opens the sealed entry name; NULL when absent or not opening. */
+static char *threads_session_open(request_rec *r, const char *name)
+{
+    const char *sealed = threads_session_sealed(r, name);
+
+    return sealed ? threads_session_unseal(r, name, sealed) : NULL;
 }
 
 /* Seals plain under the current key and sets it; NULL plain removes. */
@@ -136,11 +151,22 @@ static apr_status_t threads_session_put(request_rec *r, const char *name,
     return rv;
 }
 
+/* The requests of a kept-alive connection bring the same sealed text:
+ * opened and decoded once per connection (token_cache.c). */
 threads_token_t *threads_session_read_token(request_rec *r)
 {
+    const char *sealed = threads_session_sealed(r, THREADS_SESSION_TOKEN);
     threads_token_t *t;
-    char *plain = threads_session_open(r, THREADS_SESSION_TOKEN);
+    char *plain;
 
+    if (!sealed) {
+        return NULL;
+    }
+    t = threads_token_cache_get(r, sealed);
+    if (t) {
+        return t;
+    }
+    plain = threads_session_unseal(r, THREADS_SESSION_TOKEN, sealed);
     if (!plain) {
         return NULL;
     }
@@ -151,6 +177,7 @@ threads_token_t *threads_session_read_token(request_rec *r)
                                            "valid: ignored");
         return NULL;
     }
+    threads_token_cache_put(r, sealed, t);
     return t;
 }
 

@@ -63,6 +63,32 @@ START_TEST(token_round_trip)
 }
 END_TEST
 
+/* A copy owns its strings (a connection keeps it past the request's
+ * pool) and keeps absent fields absent. */
+START_TEST(token_copy_owns_its_strings)
+{
+    threads_token_t in = sample_token();
+    threads_token_t *c;
+
+    in.login_id = "EWbZ4bE0_LfEHmnM8fbEvg";
+    in.name = NULL;
+    c = threads_token_copy(unit_pool, &in);
+    ck_assert(c->expires_at == in.expires_at);
+    ck_assert(c->issued_at == in.issued_at && c->login_at == in.login_at);
+    ck_assert_int_eq(c->type, in.type);
+    ck_assert_str_eq(c->access_token, in.access_token);
+    ck_assert_ptr_ne(c->access_token, in.access_token);
+    ck_assert_str_eq(c->user_id, in.user_id);
+    ck_assert_ptr_ne(c->user_id, in.user_id);
+    ck_assert_str_eq(c->login_id, in.login_id);
+    ck_assert_ptr_ne(c->login_id, in.login_id);
+    ck_assert_str_eq(c->scope, in.scope);
+    ck_assert_str_eq(c->username, in.username);
+    ck_assert_ptr_ne(c->username, in.username);
+    ck_assert_ptr_null(c->name);
+}
+END_TEST
+
 /* The text form, and NULL for an absent username and name. */
 START_TEST(token_exact_form)
 {
@@ -287,6 +313,7 @@ Suite *threads_token_suite(void)
     tcase_add_test(tc, token_apply_lifetimes);
     tcase_add_test(tc, token_login_id);
     tcase_add_test(tc, token_round_trip);
+    tcase_add_test(tc, token_copy_owns_its_strings);
     tcase_add_test(tc, token_exact_form);
     tcase_add_test(tc, token_big_numbers);
     tcase_add_test(tc, token_longest);
