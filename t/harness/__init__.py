@@ -13,6 +13,7 @@
              the search of a log for them
   fastcgi    a FastCGI application for mod_proxy_fcgi
   sealed     the module's sealed session values, opened and forged
+  stores     mod_session_dbd on SQLite: the database and its server lines
 
 The names tests use are importable from this package. To change what httpd
 runs with, patch harness.httpd (its clean_env, say), where Httpd looks.
