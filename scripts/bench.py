@@ -53,6 +53,11 @@ from bench_site import DESCRIPTIONS, SCENARIO_NAMES
 
 ROOT = bench_site.ROOT
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+# A round counts as quiet when other processes took at most this share of
+# the machine: when they take more, httpd's threads wake less often and
+# batch more work per wake-up, and its CPU per request drops as well as
+# rises, so only quiet rounds give the figures unless none was quiet.
+QUIET_PERCENT = 10.0
 MODULE_AGENT = "mod_threads_oauth/"
 
 # name, what is compared, the figure's key, "max" or "min", the limit.
@@ -141,9 +146,50 @@ def rss_kb(root):
     return total
 
 
+def pin(root, cpus):
+    """Binds every thread of every process under root to cpus (threads
+    made later inherit it)."""
+    for pid in process_tree(root):
+        try:
+            for tid in os.listdir("/proc/%d/task" % pid):
+                os.sched_setaffinity(int(tid), cpus)
+        except OSError:
+            pass
+
+
 def load_average():
     with open("/proc/loadavg") as f:
         return [float(v) for v in f.read().split()[:3]]
+
+
+def machine_busy_seconds():
+    """CPU time the whole machine spent busy (steal included), from
+    /proc/stat."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    # user, nice, system, (idle, iowait), irq, softirq, steal
+    return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / CLK_TCK
+
+
+class Window:
+    """httpd's CPU time over a stretch of the run, and the share of the
+    machine that other processes (not httpd, not this benchmark and its
+    clients, not wrk) took meanwhile: what made that stretch noisy."""
+
+    def __init__(self, httpd_pid):
+        self.pid = httpd_pid
+        self.t0 = time.monotonic()
+        self.cpu0 = cpu_seconds(httpd_pid)
+        self.ours0 = cpu_seconds(os.getpid())  # httpd is a child of ours
+        self.busy0 = machine_busy_seconds()
+
+    def close(self):
+        """(httpd's CPU seconds, others' share of the machine in %)."""
+        wall = time.monotonic() - self.t0
+        cpu = cpu_seconds(self.pid) - self.cpu0
+        others = (machine_busy_seconds() - self.busy0
+                  - (cpu_seconds(os.getpid()) - self.ours0))
+        return cpu, max(0.0, 100.0 * others / (os.cpu_count() * wall))
 
 
 # -- requests -----------------------------------------------------------------
@@ -179,14 +225,14 @@ def check_answers(requests_of, when):
 def run_requests(site, requests_of, args, out, raw_dir):
     """The interleaved wrk rounds; name -> list of rounds."""
     pid = site.httpd.proc.pid
-    rounds = {name: [] for name in SCENARIO_NAMES}
+    rounds = {name: [] for name in args.scenarios}
     for n in range(1, args.rounds + 1):
-        for name in SCENARIO_NAMES:
+        for name in args.scenarios:
             url, headers, status = requests_of[name]
-            cpu0 = cpu_seconds(pid)
+            window = Window(pid)
             total, rps, bad, text = wrk(url, headers, args.seconds,
                                         args.connections, args.threads)
-            cpu = cpu_seconds(pid) - cpu0
+            cpu, others = window.close()
             with open(os.path.join(raw_dir, "wrk-%d-%s.txt" % (n, name)),
                       "w") as f:
                 f.write(text)
@@ -196,10 +242,12 @@ def run_requests(site, requests_of, args, out, raw_dir):
                                    % (name, bad, total, status))
             r = {"requests": total, "requests_per_second": rps,
                  "cpu_seconds": cpu, "cpu_us_per_request":
-                 1e6 * cpu / total if total else None}
+                 1e6 * cpu / total if total else None,
+                 "others_cpu_percent": others}
             rounds[name].append(r)
-            out("round %d/%d  %-12s %9.0f req/s  %7.1f us CPU/request"
-                % (n, args.rounds, name, rps, r["cpu_us_per_request"]))
+            out("round %d/%d  %-12s %9.0f req/s  %7.1f us CPU/request  "
+                "(others %.0f %%)" % (n, args.rounds, name, rps,
+                                      r["cpu_us_per_request"], others))
     return rounds
 
 
@@ -209,20 +257,20 @@ def client_window(site, pool, args, seconds, worker, path):
     """One window of the login clients running worker (bench_site's
     login_worker or static_worker) on path: the turns they made and
     httpd's CPU meanwhile; failures raise."""
-    pid = site.httpd.proc.pid
-    cpu0 = cpu_seconds(pid)
+    window = Window(site.httpd.proc.pid)
     t0 = time.monotonic()
     results = pool.starmap(worker, [(path, t0 + seconds)]
                            * args.login_clients)
     elapsed = time.monotonic() - t0
-    cpu = cpu_seconds(pid) - cpu0
+    cpu, others = window.close()
     failed = sum(r[1] for r in results)
     if failed:
         raise RuntimeError("%d turns of %s failed: %s" % (
             failed, worker.__name__, [r[2] for r in results if r[2]][0]))
     turns = sum(r[0] for r in results)
     return {"turns": turns, "seconds": elapsed, "cpu_seconds": cpu,
-            "cpu_us_per_turn": 1e6 * cpu / turns if turns else None}
+            "cpu_us_per_turn": 1e6 * cpu / turns if turns else None,
+            "others_cpu_percent": others}
 
 
 def login_window(site, pool, args, seconds):
@@ -247,6 +295,7 @@ def login_window(site, pool, args, seconds):
         "logins_per_second": w["turns"] / w["seconds"],
         "cpu_seconds": w["cpu_seconds"],
         "cpu_us_per_login": w["cpu_us_per_turn"],
+        "others_cpu_percent": w["others_cpu_percent"],
         "handshakes": len(shakes),
         "handshakes_resumed": sum(1 for h in shakes if h[1]),
         "module_connections": len(module_clients),
@@ -260,7 +309,8 @@ def paced_static_window(site, pool, args, seconds):
                       "/static/" + bench_site.PAGE)
     return {"requests": 3 * w["turns"], "seconds": w["seconds"],
             "cpu_seconds": w["cpu_seconds"],
-            "cpu_us_per_request": w["cpu_us_per_turn"] / 3}
+            "cpu_us_per_request": w["cpu_us_per_turn"] / 3,
+            "others_cpu_percent": w["others_cpu_percent"]}
 
 
 def login_pool(site, args):
@@ -286,38 +336,35 @@ def run_logins(site, pool, args, out):
         r = login_window(site, pool, args, args.seconds)
         r["paced_static"] = paced
         rounds.append(r)
-        out("round %d/%d  %-12s %9.1f logins/s  %7.1f us CPU/login; a "
-            "static request at that pace %.1f us; %d TLS handshakes by "
-            "httpd (%d resumed)"
+        out("round %d/%d  %-12s %9.1f logins/s  %7.1f us CPU/login  "
+            "(others %.0f %%); a static request at that pace %.1f us; %d "
+            "TLS handshakes by httpd (%d resumed)"
             % (n, args.rounds, "login", r["logins_per_second"],
-               r["cpu_us_per_login"], paced["cpu_us_per_request"],
-               r["handshakes"], r["handshakes_resumed"]))
+               r["cpu_us_per_login"], r["others_cpu_percent"],
+               paced["cpu_us_per_request"], r["handshakes"],
+               r["handshakes_resumed"]))
     return warm, rounds
 
 
 # -- the summary --------------------------------------------------------------
 
-def summarize(rounds, login_rounds, rss):
-    """The best figures, their ratios to static and the budgets' figures."""
-    best = {}
-    for name, rs in rounds.items():
-        best[name] = {
-            "requests_per_second": max(r["requests_per_second"] for r in rs),
-            "cpu_us_per_request": min(r["cpu_us_per_request"] for r in rs),
-        }
-    base = best["static"]
-    for b in best.values():
-        b["throughput_vs_static"] = (b["requests_per_second"]
-                                     / base["requests_per_second"])
-        b["cpu_vs_static"] = (b["cpu_us_per_request"]
-                              / base["cpu_us_per_request"])
+def counted(rounds):
+    """The rounds a figure is made of: the quiet ones, or all when none
+    was."""
+    quiet = [r for r in rounds if r["others_cpu_percent"] <= QUIET_PERCENT]
+    return quiet or rounds
+
+
+def summarize_logins(login_rounds, static_cpu):
+    """The best login figures and their ratios."""
     logins = sum(r["logins"] for r in login_rounds)
-    paced = min(r["paced_static"]["cpu_us_per_request"]
-                for r in login_rounds)
+    used = counted(login_rounds)
+    paced = min(r["cpu_us_per_request"]
+                for r in counted([r["paced_static"] for r in login_rounds]))
     login = {
-        "cpu_us_per_login": min(r["cpu_us_per_login"] for r in login_rounds),
-        "logins_per_second": max(r["logins_per_second"]
-                                 for r in login_rounds),
+        "cpu_us_per_login": min(r["cpu_us_per_login"] for r in used),
+        "logins_per_second": max(r["logins_per_second"] for r in used),
+        "rounds_counted": len(used),
         "paced_static_cpu_us_per_request": paced,
         "logins": logins,
         "handshakes": sum(r["handshakes"] for r in login_rounds),
@@ -326,22 +373,53 @@ def summarize(rounds, login_rounds, rss):
         "module_connections": login_rounds[-1]["module_connections"],
     }
     login["cpu_vs_paced_static"] = login["cpu_us_per_login"] / paced
-    login["cpu_vs_static"] = (login["cpu_us_per_login"]
-                              / base["cpu_us_per_request"])
-    login["paced_static_vs_static"] = paced / base["cpu_us_per_request"]
+    login["cpu_vs_static"] = login["cpu_us_per_login"] / static_cpu
+    login["paced_static_vs_static"] = paced / static_cpu
     login["handshakes_per_login"] = login["handshakes"] / logins
+    return login
+
+
+def summarize(rounds, login_rounds, rss):
+    """The best figures, their ratios to static and the budgets' figures
+    (None for those a run left out)."""
+    best = {}
+    for name, rs in rounds.items():
+        used = counted(rs)
+        best[name] = {
+            "requests_per_second": max(r["requests_per_second"]
+                                       for r in used),
+            "cpu_us_per_request": min(r["cpu_us_per_request"] for r in used),
+            "rounds_counted": len(used),
+            "quiet_rounds": sum(1 for r in rs if r["others_cpu_percent"]
+                                <= QUIET_PERCENT),
+        }
+    base = best["static"]
+    for b in best.values():
+        b["throughput_vs_static"] = (b["requests_per_second"]
+                                     / base["requests_per_second"])
+        b["cpu_vs_static"] = (b["cpu_us_per_request"]
+                              / base["cpu_us_per_request"])
+    login = (summarize_logins(login_rounds, base["cpu_us_per_request"])
+             if login_rounds else None)
+
+    def of(name, key):
+        return best[name][key] if name in best else None
+
     figures = {
-        "auth_rps": best["auth"]["throughput_vs_static"],
-        "auth_cpu": best["auth"]["cpu_vs_static"],
-        "auth_over_floor": (best["auth"]["cpu_us_per_request"]
-                            - best["floor"]["cpu_us_per_request"])
-        / base["cpu_us_per_request"],
-        "shmcb_rps": best["auth-shmcb"]["throughput_vs_static"],
-        "shmcb_cpu": best["auth-shmcb"]["cpu_vs_static"],
-        "login_cpu": login["cpu_vs_paced_static"],
-        "handshakes": login["handshakes_per_login"],
+        "auth_rps": of("auth", "throughput_vs_static"),
+        "auth_cpu": of("auth", "cpu_vs_static"),
+        "auth_over_floor": None,
+        "shmcb_rps": of("auth-shmcb", "throughput_vs_static"),
+        "shmcb_cpu": of("auth-shmcb", "cpu_vs_static"),
+        "login_cpu": login and login["cpu_vs_paced_static"],
+        "handshakes": login and login["handshakes_per_login"],
         "rss_growth": rss["growth_percent"],
     }
+    if "auth" in best and "floor" in best:
+        figures["auth_over_floor"] = (
+            (best["auth"]["cpu_us_per_request"]
+             - best["floor"]["cpu_us_per_request"])
+            / base["cpu_us_per_request"])
     return best, login, figures
 
 
@@ -350,6 +428,10 @@ def budget_lines(figures, login):
     out = []
     for label, what, key, kind, limit in BUDGETS:
         value = figures[key]
+        if value is None:
+            out.append((True, "SKIP  %-21s %9s  (%s: not measured)"
+                        % (label, "-", what)))
+            continue
         ok = value >= limit if kind == "min" else value <= limit
         if key == "rss_growth":
             text, bound = "%.2f %%" % value, "< 5 %"
@@ -364,24 +446,35 @@ def budget_lines(figures, login):
     return out
 
 
-def print_table(out, best, login, rss):
+def print_table(out, best, rounds, login, login_rounds, rss):
     out()
-    out("%-12s %11s %8s %12s %8s  %s" % (
+    out("%-12s %11s %8s %12s %8s %6s  %s" % (
         "scenario", "requests/s", "x static", "us CPU/req", "x static",
-        "what"))
-    for name in SCENARIO_NAMES:
-        b = best[name]
-        out("%-12s %11.0f %8.3f %12.1f %8.3f  %s" % (
+        "quiet", "what"))
+    for name, b in best.items():
+        out("%-12s %11.0f %8.3f %12.1f %8.3f %6s  %s" % (
             name, b["requests_per_second"], b["throughput_vs_static"],
-            b["cpu_us_per_request"], b["cpu_vs_static"], DESCRIPTIONS[name]))
-    out("%-12s %11s %8s %12.1f %8.3f  %s" % (
+            b["cpu_us_per_request"], b["cpu_vs_static"],
+            "%d/%d" % (b["quiet_rounds"], len(rounds[name])),
+            DESCRIPTIONS[name]))
+    if login:
+        print_logins(out, login, login_rounds)
+    out("httpd RSS: %d kB at start, %d kB after warm-up, %d kB at the end: "
+        "%+.2f %% over the run" % (rss["start_kb"], rss["warm_kb"],
+                                   rss["end_kb"], rss["growth_percent"]))
+
+
+def print_logins(out, login, login_rounds):
+    quiet = sum(1 for r in login_rounds
+                if r["others_cpu_percent"] <= QUIET_PERCENT)
+    out("%-12s %11s %8s %12.1f %8.3f %6s  %s" % (
         "login", "-", "-", login["cpu_us_per_login"],
-        login["cpu_vs_static"],
+        login["cpu_vs_static"], "%d/%d" % (quiet, len(login_rounds)),
         "a complete login: 3 requests to httpd and a code exchange "
         "(%.0f logins/s at best)" % login["logins_per_second"]))
-    out("%-12s %11s %8s %12.1f %8.3f  %s" % (
+    out("%-12s %11s %8s %12.1f %8.3f %6s  %s" % (
         "paced static", "-", "-", login["paced_static_cpu_us_per_request"],
-        login["paced_static_vs_static"],
+        login["paced_static_vs_static"], "",
         "a static request from the login clients, at their pace"))
     out("a login costs %.2f static requests at the logins' pace (%.2f "
         "under wrk)" % (login["cpu_vs_paced_static"],
@@ -390,9 +483,6 @@ def print_table(out, best, login, rss):
         "resumed); httpd opened %d connections to the stand-in in all"
         % (login["handshakes"], login["logins"],
            login["handshakes_resumed"], login["module_connections"]))
-    out("httpd RSS: %d kB at start, %d kB after warm-up, %d kB at the end: "
-        "%+.2f %% over the run" % (rss["start_kb"], rss["warm_kb"],
-                                   rss["end_kb"], rss["growth_percent"]))
 
 
 # -- main ---------------------------------------------------------------------
@@ -408,17 +498,32 @@ def parse_args():
     ap.add_argument("--login-clients", type=int, default=4)
     ap.add_argument("--strict", action="store_true",
                     default=os.environ.get("BENCH_STRICT") == "1")
+    ap.add_argument("--scenarios", metavar="NAME,...",
+                    help="only these request scenarios (and static): %s"
+                    % ",".join(SCENARIO_NAMES))
+    ap.add_argument("--no-logins", dest="logins", action="store_false",
+                    help="leave the logins out")
+    ap.add_argument("--pin", action="store_true",
+                    default=os.environ.get("BENCH_PIN") == "1",
+                    help="httpd on CPU 0, everything else on the others")
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench"))
-    return ap.parse_args()
+    args = ap.parse_args()
+    wanted = set((args.scenarios or ",".join(SCENARIO_NAMES)).split(","))
+    unknown = wanted - set(SCENARIO_NAMES)
+    if unknown:
+        ap.error("no scenario %s" % ", ".join(sorted(unknown)))
+    args.scenarios = [n for n in SCENARIO_NAMES
+                      if n == "static" or n in wanted]
+    return args
 
 
 def warm_up(site, pool, requests_of, args):
     """Every scenario and the logins once, so that every thread, pool,
     cache and pooled connection has been used before memory is read."""
-    for name in SCENARIO_NAMES:
+    for name in args.scenarios:
         url, headers, _ = requests_of[name]
         wrk(url, headers, 1, args.connections, args.threads)
-    for _ in range(2):
+    for _ in range(2 if pool else 0):
         login_window(site, pool, args, 1.5)
 
 
@@ -429,14 +534,20 @@ def measure(site, args, out, raw_dir):
     cookies = {name: site.login_cookie(name) for name in site.servers}
     out("login cookies: %s" % ", ".join(
         "%s %d bytes" % (name, len(c)) for name, c in cookies.items()))
-    requests_of = site.scenario_requests(cookies)
+    requests_of = site.scenario_requests(cookies, args.scenarios)
     check_answers(requests_of, "before the rounds:")
-    with login_pool(site, args) as pool:
+    pool = login_pool(site, args) if args.logins else None
+    try:
         warm_up(site, pool, requests_of, args)
         rss_warm = rss_kb(pid)
         rounds = run_requests(site, requests_of, args, out, raw_dir)
         check_answers(requests_of, "after the rounds:")
-        warm, login_rounds = run_logins(site, pool, args, out)
+        warm, login_rounds = (run_logins(site, pool, args, out) if pool
+                              else (None, []))
+    finally:
+        if pool:
+            pool.terminate()
+            pool.join()
     rss_end = rss_kb(pid)
     rss = {"start_kb": rss_start, "warm_kb": rss_warm, "end_kb": rss_end,
            "growth_percent": 100.0 * (rss_end - rss_warm) / rss_warm}
@@ -464,7 +575,13 @@ def main():
     os.chmod(work, 0o755)
     site = bench_site.Site(work)
     try:
+        if args.pin:
+            # httpd gets CPU 0 to itself; this process, the stand-in, wrk
+            # and the login clients share the others.
+            os.sched_setaffinity(0, set(range(1, os.cpu_count())))
         site.start()
+        if args.pin:
+            pin(site.httpd.proc.pid, {0})
         rounds, warm, login_rounds, rss = measure(site, args, out, raw_dir)
     except (RuntimeError, subprocess.CalledProcessError, AssertionError,
             requests.RequestException) as e:
@@ -481,14 +598,22 @@ def main():
     load_end = load_average()
 
     best, login, figures = summarize(rounds, login_rounds, rss)
-    print_table(out, best, login, rss)
+    print_table(out, best, rounds, login, login_rounds, rss)
     out("load average %.2f %.2f %.2f at start, %.2f %.2f %.2f at the end "
         "(%d CPUs)" % (*load_start, *load_end, os.cpu_count()))
+    others = sorted(r["others_cpu_percent"] for rs in rounds.values()
+                    for r in rs)
+    out("other processes took %.0f to %.0f %% of the machine's CPU during "
+        "the request rounds (median %.0f %%); the figures come from the "
+        "quiet rounds (others at most %.0f %%), or all rounds of a scenario "
+        "that had none" % (others[0], others[-1], others[len(others) // 2],
+                           QUIET_PERCENT))
     out()
     lines = budget_lines(figures, login)
     for _, line in lines:
         out(line)
     failed = [line for ok, line in lines if not ok]
+    skipped = [line for _, line in lines if line.startswith("SKIP")]
 
     summary = {
         "settings": {"seconds": args.seconds, "rounds": args.rounds,
@@ -500,18 +625,21 @@ def main():
         "load_average": {"start": load_start, "end": load_end},
         "scenarios": {name: dict(best[name], description=DESCRIPTIONS[name],
                                  rounds=rounds[name])
-                      for name in SCENARIO_NAMES},
-        "login": dict(login, warm_up=warm, rounds=login_rounds),
+                      for name in best},
+        "login": login and dict(login, warm_up=warm, rounds=login_rounds),
         "rss": rss,
         "budgets": [{"name": b[0], "what": b[1], "value": figures[b[2]],
-                     "limit": b[4], "kind": b[3], "passed": ok}
+                     "limit": b[4], "kind": b[3],
+                     "passed": ok if figures[b[2]] is not None else None}
                     for b, (ok, _) in zip(BUDGETS, lines)],
     }
     with open(os.path.join(args.out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)
     out()
-    out("bench: %d of %d budgets failed; output, JSON summary and raw "
-        "figures in %s" % (len(failed), len(lines),
+    out("bench: %d of %d budgets failed%s; output, JSON summary and raw "
+        "figures in %s" % (len(failed), len(lines) - len(skipped),
+                           " (%d not measured)" % len(skipped)
+                           if skipped else "",
                            os.path.relpath(args.out, os.getcwd())))
     with open(os.path.join(args.out, "output.txt"), "w") as f:
         f.write("\n".join(out.lines) + "\n")

@@ -85,7 +85,7 @@ class Run:
         self.proc = subprocess.Popen(
             ["valgrind", "--tool=callgrind",
              "--dump-before=ap_send_error_response",
-             "--compress-pos=no",
+             "--compress-strings=no", "--compress-pos=no",
              "--callgrind-out-file=%s/callgrind.out" % cg_dir,
              harness.APACHE2, "-X", "-f", h.conf_path],
             stdin=subprocess.DEVNULL, stdout=self.log,
