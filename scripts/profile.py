@@ -45,6 +45,17 @@ ROOT = bench_site.ROOT
 MARKER = "/no-such-file-marks-a-dump"
 # Scenarios of bench_site.SCENARIOS that are profiled, in order.
 PROFILED = ["static", "floor", "auth", "auth-shmcb", "pass"]
+# Calls counted per request or login: what derives, allocates, fetches,
+# draws random bytes, parses the cookie, locks or talks TLS how often.
+COUNTED = [
+    "EVP_KDF_derive", "EVP_CIPHER_fetch", "EVP_CIPHER_CTX_new",
+    "EVP_DecryptInit_ex", "EVP_EncryptInit_ex", "RAND_bytes",
+    "threads_base64url_decode", "threads_base64url_encode",
+    "threads_url_encode", "threads_query_parse", "ap_run_session_load",
+    "ap_cookie_read", "ap_run_session_encode", "apr_global_mutex_lock",
+    "apr_table_setn", "curl_easy_init", "curl_easy_perform",
+    "SSL_do_handshake", "SSL_write", "json_loadb",
+]
 
 
 def get_many(url, headers, n, status):
@@ -179,6 +190,7 @@ def analyse(dumps, so_path, counts):
             "module_ir_per": view.total() / n,
             "module_own_ir_per": view.own() / n,
             "requests_read": p.call_count("ap_read_request"),
+            "calls": {f: p.call_count(f) / n for f in COUNTED},
             "by_object": [(os.path.basename(ob or "?"), c / n)
                           for ob, c in p.by_object().most_common(12)],
             "module_inclusive": [
@@ -220,6 +232,10 @@ def report(result, out):
             "markers)" % (name, r["count"],
                           "logins" if name == "login" else "requests",
                           r["ir_per"], r["requests_read"]))
+        out("calls per %s: %s" % (
+            "login" if name == "login" else "request",
+            ", ".join("%s %.3g" % (f, c) for f, c in r["calls"].items()
+                      if c)))
         out("where the instructions go, by object (self):")
         for ob, c in r["by_object"]:
             out("  %10.0f  %5.1f %%  %s" % (c, 100 * c / r["ir_per"], ob))
