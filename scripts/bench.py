@@ -10,29 +10,34 @@ each session store, and then measures:
             bench_site.SCENARIOS in turn, --rounds times interleaved; each
             round reads the CPU time (utime + stime) of every httpd process
             from /proc before and after, so CPU per request is httpd's own,
-            not wrk's. Throughput is the best round, CPU per request the
-            lowest: a burst of other load on the machine does not decide a
-            figure.
+            not wrk's, and how much of the machine other processes took
+            meanwhile. A figure is the best of the quiet rounds (others at
+            most QUIET_PERCENT), or of all rounds when none was quiet:
+            throughput the highest, CPU per request the lowest.
   logins    --login-clients processes, each logging in again and again with
             a fresh cookie jar over kept-alive connections: the protected
             page (302), the stand-in's authorization (auto-consent, 302),
             the callback (the code exchange over HTTPS, 302) and the page
             again (200). httpd's CPU per complete login (not the stand-in's,
-            not the clients'), and the TLS handshakes the stand-in completed
-            for httpd's connections, after a warm-up round that lets every
-            child open its pooled connections.
-  memory    the RSS of every httpd process after the warm-up and at the end.
+            not the clients'), against a static request made by the same
+            clients at the same pace (and under wrk), and the TLS handshakes
+            the stand-in completed for httpd's connections, after a warm-up
+            window that lets every child open its pooled connections.
+  memory    the RSS of every httpd process after a warm-up of every
+            scenario and of logins, and at the end.
 
 Every figure is printed as it is measured, then a table and the budget
-lines (PASS/FAIL). The output, wrk's raw output, httpd's error log and a
-JSON summary go to --out (build/bench). The exit status is 0, or 1 when a
-budget fails and --strict (BENCH_STRICT=1) is given, or 2 when the
-benchmark could not run.
+lines (PASS/FAIL, SKIP for what a run left out). The output, wrk's raw
+output, httpd's error log and a JSON summary go to --out (build/bench). The
+exit status is 0, or 1 when a budget fails and --strict (BENCH_STRICT=1) is
+given, or 2 when the benchmark could not run.
 
 Usage: /usr/bin/python3 scripts/bench.py [--seconds 3] [--rounds 5]
        [--connections 16] [--threads 2] [--login-clients 4] [--strict]
-BENCH_SECONDS, BENCH_ROUNDS and BENCH_STRICT set the defaults of --seconds,
---rounds and --strict.
+       [--scenarios floor,auth] [--no-logins] [--pin]
+BENCH_SECONDS, BENCH_ROUNDS, BENCH_STRICT and BENCH_PIN set the defaults of
+--seconds, --rounds, --strict and --pin. THREADS_MODULE_SO measures another
+build of the module.
 """
 
 import argparse
