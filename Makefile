@@ -6,6 +6,8 @@
 #   make deb        the Debian package, in the parent folder
 #   make demo       run a local httpd with a demo site and the Threads stand-in
 #   make test       every test: unit, lint, integration against a real httpd
+#   make bench      what the module costs httpd, against static serving
+#   make profile    where its instructions go (callgrind)
 #
 # make deps installs the Debian packages that building needs; make demo,
 # make deb and make test first install theirs (make test-deps: the test
@@ -228,10 +230,19 @@ soak-asan: $(ASAN_SO)
 	$(ASAN_RUN) ASAN_OPTIONS=detect_leaks=1 \
 	    $(PYTHON) t/soak.py --seconds 60 --mpm prefork --max-rss-growth 100000
 
-# Throughput of the module's request path as ratios to plain static
-# serving, measured in one run with wrk (scripts/bench.py).
+# What the module costs httpd, each figure against plain static serving by
+# the same httpd in the same run (scripts/bench.py): throughput and CPU per
+# request (static, mod_session alone, AuthType Threads on each session
+# store), CPU and TLS handshakes per login, RSS; then the budgets, PASS or
+# FAIL. BENCH_SECONDS and BENCH_ROUNDS change the rounds; BENCH_STRICT=1
+# makes a failed budget fail make. Output in build/bench.
 bench: test-deps module
 	$(PYTHON) scripts/bench.py
+
+# Where httpd's instructions go on the request path and in a login:
+# httpd -X under callgrind (scripts/profile.py); report in build/profile.
+profile: test-deps module
+	$(PYTHON) scripts/profile.py
 
 demo-deps:
 	@scripts/install-deps.sh demo
@@ -245,5 +256,5 @@ clean:
 	rm -rf $(BUILD) t/__pycache__ t/*/__pycache__
 
 .PHONY: all module install uninstall deps test-deps demo-deps deb unit lint docs integration browser-deps \
-        check-valgrind check-asan check-install fuzz-check fuzz soak soak-asan bench \
+        check-valgrind check-asan check-install fuzz-check fuzz soak soak-asan bench profile \
         test demo clean

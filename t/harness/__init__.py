@@ -22,6 +22,7 @@
   meta       Meta posting its Deauthorize and Data Deletion callbacks
   redis      a real redis-server, a RESP client, the module's store keys
   faketime   httpd on a clock ahead of the real one (libfaketime)
+  stores     mod_session_dbd on SQLite: the database and its server lines
 
 The names tests use are importable from this package. httpd runs with
 clean_env(); Httpd(env=...) adds variables (a proxy setting, libfaketime).

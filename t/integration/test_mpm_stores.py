@@ -6,7 +6,6 @@ mod_session_crypto optional; contract 5a: sealed values in any store).
 import concurrent.futures
 import json
 import os
-import pwd
 import re
 import sqlite3
 import threading
@@ -19,10 +18,10 @@ from harness import (BASE_MODULES, CALLBACK_PATH, USER_ID, assert_module_json,
                      describe)
 from harness.sealed import (needs_crypto, record_fields, session_entries,
                             unseal)
+from harness.stores import SQLITE_DRIVER, dbd_lines, make_session_db
 
 START = "/app/env.cgi"
 LONG_AND_PROFILE = {"ThreadsLongLivedToken": "On", "ThreadsProfile": "On"}
-SQLITE_DRIVER = "/usr/lib/x86_64-linux-gnu/apr-util-1/apr_dbd_sqlite3-1.so"
 
 
 def cgi_env(resp):
@@ -112,26 +111,8 @@ def test_20_concurrent_logins_under_event(httpd_factory, browser_factory,
 # mod_session_dbd
 # ---------------------------------------------------------------------------
 
-# The queries mod_session_dbd's documentation gives.
-DBD_QUERIES = [
-    ("deletesession", "delete from session where key = %s"),
-    ("updatesession", "update session set value = %s, expiry = %lld, "
-                      "key = %s where key = %s"),
-    ("insertsession", "insert into session (value, expiry, key) "
-                      "values (%s, %lld, %s)"),
-    ("selectsession", "select value from session where key = %s and "
-                      "(expiry = 0 or expiry > %lld)"),
-    ("cleansession", "delete from session where expiry != 0 and "
-                     "expiry < %lld"),
-]
-
 DBD_MODULES = BASE_MODULES + ("dbd", "session_dbd")
 DBD_STORE = ["SessionDBDCookieName session path=/;HttpOnly;SameSite=Lax"]
-DBD_CONF = """
-DBDriver sqlite3
-DBDParams "{db}"
-{queries}
-"""
 
 
 def dbd_httpd(httpd_factory, directives=None):
@@ -143,20 +124,8 @@ def dbd_httpd(httpd_factory, directives=None):
                     "(libaprutil1-dbd-sqlite3)")
     h = httpd_factory(start=False, directives=directives,
                       modules=DBD_MODULES, session=DBD_STORE)
-    db_dir = os.path.join(h.dir, "db")
-    os.makedirs(db_dir, exist_ok=True)
-    db = os.path.join(db_dir, "sessions.db")
-    with sqlite3.connect(db) as conn:
-        conn.execute("CREATE TABLE session (key VARCHAR(255) PRIMARY KEY, "
-                     "value TEXT, expiry BIGINT)")
-    conn.close()
-    if os.geteuid() == 0:
-        www = pwd.getpwnam("www-data")
-        for path in (db_dir, db):
-            os.chown(path, www.pw_uid, www.pw_gid)
-    queries = "\n".join('DBDPrepareSQL "%s" %s' % (sql, label)
-                        for label, sql in DBD_QUERIES)
-    h.extra = DBD_CONF.format(db=db, queries=queries)
+    db = make_session_db(os.path.join(h.dir, "db"))
+    h.extra = "\n".join(dbd_lines(db))
     h.start()
     assert "SessionCookieName" not in open(h.conf_path).read()
     return h, db

@@ -724,6 +724,30 @@ def test_https_needs_the_ca(s, tls):
                         verify=tls.ca_file).status_code == 400
 
 
+def test_handshakes_are_recorded_with_resumption(s, tls):
+    ctx = ssl.create_default_context(cafile=tls.ca_file)
+    # TLS 1.2: its session is ready when the handshake ends (a TLS 1.3
+    # ticket comes after it, with the first read).
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    session = None
+    for _ in range(2):
+        with socket.create_connection((s.host, s.port)) as raw:
+            with ctx.wrap_socket(raw, server_hostname=s.host,
+                                 session=session) as c:
+                for _ in range(2):  # two requests, one handshake
+                    c.sendall(b"GET /v1.0/me HTTP/1.1\r\nHost: x\r\n\r\n")
+                    head = c.recv(4096)
+                    assert head.startswith(b"HTTP/1.1 400"), head
+                session = c.session
+    deadline = time.monotonic() + 2
+    while len(s.handshakes) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert [resumed for _, resumed in s.handshakes] == [False, True]
+    assert s.connections == 2
+    assert {client for client, _ in s.handshakes} == \
+        {r.client for r in s.requests}
+
+
 def test_stalled_handshake_does_not_block_others(s, tls):
     with socket.create_connection((s.host, s.port)):
         # A client that connects and never says anything.

@@ -68,6 +68,8 @@ class _Handler(BaseHTTPRequestHandler):
             except (ssl.SSLError, OSError) as e:
                 self.server.standin._tls_error(self.client_address, e)
                 raise _HandshakeFailed(str(e))
+            self.server.standin._handshake(self.client_address,
+                                           conn.session_reused)
         super().setup()
 
     def finish(self):
@@ -253,6 +255,7 @@ class ThreadsStandin:
             self._codes = {}
             self._tokens = {}
             self._tls_errors = []
+            self._handshakes = []
             self._connections = 0
             self._cancel = getattr(self, "_cancel", None)
             if self._cancel is not None:
@@ -365,9 +368,23 @@ class ThreadsStandin:
 
     @property
     def connections(self):
-        """How many connections were accepted since the last reset."""
+        """How many connections were accepted since the last reset (over
+        HTTPS each one starts a TLS handshake: see handshakes and
+        tls_errors for how they ended)."""
         with self._lock:
             return self._connections
+
+    def _handshake(self, client, resumed):
+        with self._lock:
+            self._handshakes.append((client, resumed))
+
+    @property
+    def handshakes(self):
+        """(client address, resumed) of every TLS handshake that completed,
+        oldest first; resumed: the client resumed an earlier TLS session
+        (an abbreviated handshake)."""
+        with self._lock:
+            return list(self._handshakes)
 
     def _tls_error(self, client, exc):
         with self._lock:
