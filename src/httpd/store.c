@@ -20,6 +20,7 @@
  */
 #include "httpd/counters.h"
 #include "httpd/store.h"
+#include "httpd/store_marks.h"
 
 #include "http_main.h"
 #include "ap_provider.h"
@@ -66,7 +67,13 @@ struct threads_store_t {
     volatile apr_uint32_t backoff_until;
     volatile apr_uint32_t heartbeat_at; /* when a write last succeeded */
     const char *keep_file; /* where the entries wait over a restart */
+    /* For a store in httpd's own memory, which keys it can hold; NULL
+     * for the others, which other servers write too. */
+    threads_store_marks_t *marks;
 };
+
+/* The provider whose memory is this httpd's alone. */
+#define THREADS_STORE_OWN_MEMORY "shmcb"
 
 /* The stores of this generation: written in post_config only, read by
  * child_init and (through each server's configuration) by requests. */
@@ -235,6 +242,9 @@ static void threads_store_restore(threads_store_t *store, server_rec *s,
             continue;
         }
         expiry = threads_store_kept_expiry(value, (unsigned int)value_len);
+        if (expiry > now && store->marks) {
+            threads_store_marks_set(store->marks, (const char *)key, key_len);
+        }
         if (expiry > now &&
             store->provider->store(
                 store->instance, s, key, (unsigned int)key_len,
@@ -320,6 +330,9 @@ threads_store_t *threads_store_setup(apr_pool_t *pconf, apr_pool_t *ptemp,
                               apr_pool_cleanup_null);
     /* Registered after the destroy, so it runs first. */
     store->keep_file = threads_store_keep_path(pconf, spec);
+    if (!strcmp(name, THREADS_STORE_OWN_MEMORY)) {
+        store->marks = threads_store_marks_create(pconf);
+    }
     if (store->provider->iterate) {
         threads_store_restore(store, s, ptemp);
         apr_pool_cleanup_register(pconf, store, threads_store_save,
@@ -399,6 +412,9 @@ static apr_status_t threads_store_write(threads_store_t *store, server_rec *s,
     apr_size_t head = strlen(kept);
 
     kept = apr_pstrcat(p, kept, apr_pstrmemdup(p, value, len), NULL);
+    if (store->marks) {
+        threads_store_marks_set(store->marks, key, strlen(key));
+    }
     return store->provider->store(
         store->instance, s, (const unsigned char *)key,
         (unsigned int)strlen(key), apr_time_from_sec(expiry),
@@ -443,6 +459,13 @@ apr_status_t threads_store_get(threads_store_t *store, server_rec *s,
         *value = NULL;
         *len = 0;
         return APR_EAGAIN;
+    }
+    if (store->marks &&
+        !threads_store_marks_maybe(store->marks, key, strlen(key))) {
+        /* Never written: no lock, no lookup (store_marks.c). */
+        *value = NULL;
+        *len = 0;
+        return APR_NOTFOUND;
     }
     rv = threads_store_lock_for_provider(store);
     if (rv == APR_SUCCESS) {

@@ -7,7 +7,11 @@ What the store holds is read from redis itself (harness.redis); shmcb
 cannot be read from outside, so there the behaviour is what is asserted.
 """
 
+import base64
 import concurrent.futures
+import glob
+import os
+import stat
 import time
 import urllib.parse
 
@@ -520,6 +524,43 @@ def test_a_logout_outlasts_a_graceful_restart(
     assert_not_logged_in(copy, standin)
     copy.close()
     h.graceful()
+    assert_not_logged_in(copy, standin)
+
+
+def test_shmcb_entries_wait_over_a_stop_in_a_file_only_root_reads(
+        httpd_factory, browser_factory, standin):
+    """A stop writes the live entries to DefaultRuntimeDir (mode 0600:
+    key and value in base64url, no token among them); the next start puts
+    them back, says how many, and removes the file. The revocation holds:
+    also a store whose lookups skip keys it never held must know the keys
+    it was given back."""
+    h, = servers(httpd_factory, "shmcb", n=1)
+    one = browser_factory(h)
+    one.login(START)
+    token = logged_in(one)["THREADS_ACCESS_TOKEN"]
+    copy = copy_of(browser_factory, one, h)
+    assert_redirect_to(one.get(CALLBACK_PATH + "?logout=/"), h, "/")
+    assert_not_logged_in(copy, standin)
+    copy.close()
+    h.stop()
+    h.assert_stopped_cleanly()
+    run = os.path.join(h.dir, "run")
+    kept, = glob.glob(os.path.join(run, "threads_oauth_store_*.dat"))
+    assert stat.S_IMODE(os.stat(kept).st_mode) == 0o600
+    keys = []
+    with open(kept) as f:
+        for line in f:
+            key, value = [base64.urlsafe_b64decode(part + "=" * (-len(part)
+                                                                 % 4))
+                          for part in line.split()]
+            assert token.encode() not in value
+            keys.append(key.decode())
+    assert user_key(USER_ID) in keys, keys
+    mark = h.error_log_mark()
+    h.start()
+    assert not os.path.exists(kept)
+    back, = log_lines(h, mark, "THREADS00229")
+    assert "%d entries kept over the restart" % len(keys) in back
     assert_not_logged_in(copy, standin)
 
 
