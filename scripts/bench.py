@@ -22,7 +22,8 @@ each session store, and then measures:
             not the clients'), against a static request made by the same
             clients at the same pace (and under wrk), and the TLS handshakes
             the stand-in completed for httpd's connections, after a warm-up
-            window that lets every child open its pooled connections.
+            window of twice the clients that lets every child open the
+            pooled connections the rounds can need.
   memory    the RSS of every httpd process after a warm-up of every
             scenario and of logins, and at the end.
 
@@ -260,14 +261,14 @@ def run_requests(site, requests_of, args, out, raw_dir):
 
 # -- logins -------------------------------------------------------------------
 
-def client_window(site, pool, args, seconds, worker, path):
-    """One window of the login clients running worker (bench_site's
-    login_worker or static_worker) on path: the turns they made and
-    httpd's CPU meanwhile; failures raise."""
+def client_window(site, pool, args, seconds, worker, path, clients=None):
+    """One window of clients (--login-clients unless given) running worker
+    (bench_site's login_worker or static_worker) on path: the turns they
+    made and httpd's CPU meanwhile; failures raise."""
     window = Window(site.httpd.proc.pid)
     t0 = time.monotonic()
     results = pool.starmap(worker, [(path, t0 + seconds)]
-                           * args.login_clients)
+                           * (clients or args.login_clients))
     elapsed = time.monotonic() - t0
     cpu, others = window.close()
     failed = sum(r[1] for r in results)
@@ -280,14 +281,14 @@ def client_window(site, pool, args, seconds, worker, path):
             "others_cpu_percent": others}
 
 
-def login_window(site, pool, args, seconds):
+def login_window(site, pool, args, seconds, clients=None):
     """A window of parallel logins: httpd's CPU per login, and the TLS
     handshakes and code exchanges the stand-in saw meanwhile."""
     standin = site.standin
     handshakes0 = len(standin.handshakes)
     exchanges0 = len(standin.requests_for("token"))
     w = client_window(site, pool, args, seconds, bench_site.login_worker,
-                      "/app/" + bench_site.PAGE)
+                      "/app/" + bench_site.PAGE, clients)
     module_clients = {
         r.client for r in standin.requests
         if (r.header("User-Agent") or "").startswith(MODULE_AGENT)}
@@ -322,9 +323,10 @@ def paced_static_window(site, pool, args, seconds):
 
 def login_pool(site, args):
     """The login clients: processes of their own (the stand-in answers in
-    this one), each keeping its connections from one login to the next."""
+    this one), each keeping its connections from one login to the next;
+    twice --login-clients of them, for the warm-up."""
     ctx = multiprocessing.get_context("spawn")
-    return ctx.Pool(args.login_clients, bench_site.login_worker_init,
+    return ctx.Pool(2 * args.login_clients, bench_site.login_worker_init,
                     (site.servers["main"].base_url, site.ca_file))
 
 
@@ -332,8 +334,13 @@ def run_logins(site, pool, args, out):
     """A warm-up window, then --rounds rounds of a paced static window and
     a login window, back to back. The warm-up opens (again) the module's
     pooled connections: a pause longer than the stand-in's 30 s idle
-    timeout closes them, and rightly costs a handshake."""
-    warm = login_window(site, pool, args, min(2.0, args.seconds))
+    timeout closes them, and rightly costs a handshake. It runs twice the
+    login clients: each httpd child keeps one connection to Threads per
+    code exchange it ran at once, so after a busier moment than any round
+    can bring, a handshake in the rounds is a connection the module did
+    not keep, not one it never needed before."""
+    warm = login_window(site, pool, args, args.seconds,
+                        2 * args.login_clients)
     out("logins warm-up  %d logins, %d TLS handshakes by httpd (%d "
         "resumed)" % (warm["logins"], warm["handshakes"],
                       warm["handshakes_resumed"]))
