@@ -434,7 +434,9 @@ def test_logout_keeps_the_query_of_a_local_url(httpd, browser, standin):
 
 BAD_URLS = ["//evil.example/", "https://evil.example/", "/\\evil.example",
             "javascript:alert(1)", "evil.example", "http:/evil.example",
-            "/\r\nSet-Cookie: x=1"]
+            "/\r\nSet-Cookie: x=1",
+            # Dot segments an app's own redirect could resolve off-site.
+            "/.//evil.example", "/app/..//evil.example", "/%2e//evil.example"]
 
 
 @pytest.mark.parametrize("url", BAD_URLS)
