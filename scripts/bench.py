@@ -35,7 +35,7 @@ given, or 2 when the benchmark could not run: a crash, or an httpd that
 does not stop cleanly at the end (exit status not 0, killed, a process
 left behind), included.
 
-Usage: /usr/bin/python3 scripts/bench.py [--seconds 3] [--rounds 5]
+Usage: /usr/bin/python3 scripts/bench.py [--seconds 3] [--rounds 7]
        [--connections 16] [--threads 2] [--login-clients 4] [--strict]
        [--scenarios floor,auth] [--no-logins] [--pin]
 BENCH_SECONDS, BENCH_ROUNDS, BENCH_STRICT and BENCH_PIN set the defaults of
@@ -506,7 +506,7 @@ def parse_args():
     ap.add_argument("--seconds", type=int,
                     default=int(os.environ.get("BENCH_SECONDS") or 3))
     ap.add_argument("--rounds", type=int,
-                    default=int(os.environ.get("BENCH_ROUNDS") or 5))
+                    default=int(os.environ.get("BENCH_ROUNDS") or 7))
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--login-clients", type=int, default=4)
