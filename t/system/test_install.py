@@ -48,8 +48,8 @@ def say(text):
 
 def run(cmd, timeout=300, check=True, **kw):
     """Runs cmd (a list) with a plain environment; its output (standard
-    output and error in the order written, in proc.stdout) goes to the
-    test's log. Returns the CompletedProcess."""
+    output and error in the order written, in proc.stdout) and its exit
+    status go to the test's log. Returns the CompletedProcess."""
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive", LC_ALL="C")
     say("$ " + " ".join(cmd))
     proc = subprocess.run(cmd, stdin=subprocess.DEVNULL,
@@ -59,6 +59,7 @@ def run(cmd, timeout=300, check=True, **kw):
     if out:
         print("\n".join("    " + ln for ln in out.splitlines()[-25:]),
               flush=True)
+    say("exit %d" % proc.returncode)
     if check:
         assert proc.returncode == 0, "%s exited %d" % (cmd[0],
                                                        proc.returncode)
