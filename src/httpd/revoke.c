@@ -150,6 +150,14 @@ apr_status_t threads_revoke_login(request_rec *r, const threads_token_t *t)
     }
     change.login_id = t->login_id;
     change.until = t->expires_at;
+    /* A copy of a 60-day login may have been refreshed before this
+     * logout, into a token that outlives this one: the revocation stays
+     * as long as such a copy could (a revoked login is not refreshed
+     * again). */
+    if (t->type == THREADS_TOKEN_LONG &&
+        change.until < change.now + THREADS_TOKEN_LIFETIME_MAX) {
+        change.until = change.now + THREADS_TOKEN_LIFETIME_MAX;
+    }
     return threads_revoke_change(r, t->user_id, &change, "the logout");
 }
 

@@ -119,6 +119,38 @@ def test_logout_ends_every_copy_of_that_login_on_every_server(
 
 
 @needs_crypto
+def test_a_logout_outlasts_a_copy_refreshed_before_it(
+        httpd_factory, browser_factory, standin, redis):
+    """A copy of a 60-day login refreshed on the other server holds a token
+    that outlives the one that logs out: the revocation is kept as long as
+    any copy of the login could live, not only as long as the logged-out
+    token."""
+    a, b = [httpd_factory(name=name, **with_store(
+        redis.spec, dict(SHARED, ThreadsLongLivedToken="On")))
+        for name in ("node1", "node2")]
+    one = browser_factory(a)
+    one.login(START)
+    login_id = age_token(one, 2 * 86400, 3 * 86400)["j"]
+    standin.time_offset = 2 * 86400
+    copy = copy_of(browser_factory, one, b)
+    logged_in(copy)
+    assert len(standin.requests_for("refresh")) == 1
+    refreshed = token_record(copy)
+    assert refreshed["j"] == login_id
+    assert int(refreshed["e"]) > time.time() + 50 * 86400, refreshed
+
+    # The original, whose token ends in three days, logs out.
+    assert_redirect_to(one.get(CALLBACK_PATH + "?logout=/"), a, "/")
+    record = revocation_record(redis.entry(user_key(USER_ID)))
+    assert set(record["logins"]) == {login_id}, record
+    kept = record["logins"][login_id]
+    assert kept >= int(refreshed["e"]), (kept, refreshed)
+    assert redis.entry_ttl(user_key(USER_ID)) >= \
+        int(refreshed["e"]) - time.time() - 10
+    assert_not_logged_in(copy, standin)
+
+
+@needs_crypto
 def test_two_logouts_on_two_servers_at_once_both_hold(
         httpd_factory, browser_factory, standin, redis):
     """Two logins of one user log out on the two servers at the same
