@@ -59,6 +59,8 @@ static const threads_counter_info_t threads_counter_info[THREADS_C_COUNT] = {
     [THREADS_C_LOGIN_FAILED_BAD_ANSWER] = {"logins_failed_total", "reason",
                                            "bad_answer",
                                            "LoginsFailedBadAnswer", 0, NULL},
+    [THREADS_C_LOGIN_FAILED_SERVER] = {"logins_failed_total", "reason",
+                                       "server", "LoginsFailedServer", 0, NULL},
     [THREADS_C_LONG_LIVED_EXCHANGES] = {"long_lived_exchanges_total", NULL,
                                         NULL, "LongLivedExchanges", 0,
                                         "Short-lived tokens traded for "
@@ -112,7 +114,10 @@ apr_status_t threads_counters_setup(server_rec *s)
     apr_status_t rv;
 
     apr_pool_userdata_get((void **)&shm, THREADS_COUNTERS_KEY, pool);
-    if (!shm) {
+    /* A graceful restart into a build with more counters starts them
+     * anew rather than read past the old memory's end. */
+    if (!shm ||
+        apr_shm_size_get(shm) < THREADS_COUNTERS_SLOTS * sizeof(apr_uint64_t)) {
         rv = apr_shm_create(&shm, THREADS_COUNTERS_SLOTS * sizeof(apr_uint64_t),
                             NULL, pool);
         if (rv != APR_SUCCESS) {
@@ -145,7 +150,9 @@ void threads_count_call(apr_interval_time_t elapsed)
     if (!threads_counters) {
         return;
     }
-    while (bucket < THREADS_CALL_BUCKETS && ms > threads_call_bounds[bucket]) {
+    /* Buckets by the microsecond: a call of 50.7 ms is above 50 ms. */
+    while (bucket < THREADS_CALL_BUCKETS &&
+           (apr_uint64_t)elapsed > threads_call_bounds[bucket] * 1000) {
         bucket++;
     }
     apr_atomic_inc64(&threads_counters[THREADS_C_COUNT + bucket]);
@@ -193,7 +200,8 @@ int threads_counters_status(request_rec *r, int flags)
 }
 
 /* The latency of calls to Threads as a Prometheus histogram, in
- * seconds. */
+ * seconds. Its count is the +Inf bucket, read once: a call ending during
+ * the scrape cannot make them differ. */
 static void threads_counters_histogram(request_rec *r)
 {
     apr_uint64_t cumulative = 0;
@@ -227,8 +235,7 @@ static void threads_counters_histogram(request_rec *r)
         "threads_oauth_threads_call_duration_seconds_count "
         "%" APR_UINT64_T_FMT "\n",
         threads_counter_value(THREADS_C_CALL_MS_TOTAL) / 1000,
-        threads_counter_value(THREADS_C_CALL_MS_TOTAL) % 1000,
-        threads_counter_value(THREADS_C_CALLS));
+        threads_counter_value(THREADS_C_CALL_MS_TOTAL) % 1000, cumulative);
 }
 
 int threads_counters_handler(request_rec *r)

@@ -17,7 +17,10 @@ typedef enum {
     THREADS_C_LOGIN_FAILED_REJECTED,    /* Threads refused the code */
     THREADS_C_LOGIN_FAILED_UNREACHABLE, /* no answer: DNS, TLS, connect */
     THREADS_C_LOGIN_FAILED_TIMEOUT,     /* slower than ThreadsHttpTimeout */
-    THREADS_C_LOGIN_FAILED_BAD_ANSWER,  /* an answer that is not a token */
+    THREADS_C_LOGIN_FAILED_BAD_ANSWER,  /* no code, no token, no username */
+    THREADS_C_LOGIN_FAILED_SERVER,      /* this server could not finish it:
+                                           the session not written, no
+                                           random bytes */
     THREADS_C_LONG_LIVED_EXCHANGES,
     THREADS_C_LONG_LIVED_FAILED,
     THREADS_C_REFRESH_DONE,

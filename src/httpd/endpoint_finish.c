@@ -66,25 +66,37 @@ static threads_state_e threads_finish_take_state(request_rec *r,
     return THREADS_STATE_TAKEN;
 }
 
-/* Reads the profile into token. 0 when it cannot be read, names another
- * user, or has no username (each logged). */
+/* What the calls after the code exchange made of a fresh token. */
+typedef enum {
+    THREADS_UPGRADE_OK,          /* the login goes on */
+    THREADS_UPGRADE_NO_USERNAME, /* ThreadsRemoteUser username, none known */
+    THREADS_UPGRADE_TOKEN_DEAD   /* Threads called the token dead (190) */
+} threads_upgrade_e;
+
+/* Reads the profile into token: OK; HTTP_UNAUTHORIZED when Threads calls
+ * the token dead; DECLINED when it cannot be read, names another user or
+ * has no username (each logged). */
 static int threads_finish_profile(request_rec *r, threads_token_t *token)
 {
     threads_profile_reply_t profile;
+    int status = threads_graph_profile(r, token->access_token, &profile);
 
-    if (threads_graph_profile(r, token->access_token, &profile) != OK) {
-        return 0; /* logged by threads_graph_profile */
+    if (threads_graph_token_dead(status, &profile.error)) {
+        return HTTP_UNAUTHORIZED; /* logged by threads_graph_profile */
+    }
+    if (status != OK) {
+        return DECLINED; /* logged by threads_graph_profile */
     }
     if (!profile.id || strcmp(profile.id, token->user_id)) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       THREADS_LOGNO(00109) "profile names another user "
                                            "than the token (%s): ignored",
                       token->user_id);
-        return 0;
+        return DECLINED;
     }
     token->username = profile.username;
     token->name = profile.name;
-    return profile.username != NULL;
+    return profile.username != NULL ? OK : DECLINED;
 }
 
 /* Consumes the pending login of the callback's state: OK, or the answer
@@ -97,6 +109,7 @@ static int threads_finish_consume(request_rec *r, threads_callback_t *cb,
         case THREADS_STATE_TAKEN:
             return OK;
         case THREADS_STATE_UNSAVED:
+            threads_count(THREADS_C_LOGIN_FAILED_SERVER);
             return HTTP_INTERNAL_SERVER_ERROR;
         case THREADS_STATE_STALE:
             break;
@@ -119,21 +132,28 @@ static int threads_finish_consume(request_rec *r, threads_callback_t *cb,
  * 60-day token and the profile. Neither failing stops the login, but
  * where ThreadsRemoteUser username needs it: an all-digit username could
  * equal another user's id, so REMOTE_USER never falls back to the id and
- * the login ends with a 502. Returns OK or that status. */
-static int threads_finish_upgrade(request_rec *r, threads_token_t *token)
+ * the login ends with a 502. A token that either call hears called dead
+ * (Graph error 190) ends the login: there is nothing to keep. */
+static threads_upgrade_e threads_finish_upgrade(request_rec *r,
+                                                threads_token_t *token)
 {
     const threads_server_conf_t *sc = threads_config_server(r->server);
     threads_token_reply_t reply;
+    int status;
 
     if (threads_config_long_lived(sc)) {
-        if (threads_graph_exchange_long_lived(r, token->access_token, &reply) ==
-            OK) {
+        status =
+            threads_graph_exchange_long_lived(r, token->access_token, &reply);
+        if (status == OK) {
             threads_token_apply(token, &reply, THREADS_TOKEN_LONG,
                                 apr_time_sec(apr_time_now()));
             threads_count(THREADS_C_LONG_LIVED_EXCHANGES);
         }
         else {
             threads_count(THREADS_C_LONG_LIVED_FAILED);
+            if (threads_graph_token_dead(status, &reply.error)) {
+                return THREADS_UPGRADE_TOKEN_DEAD;
+            }
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                           THREADS_LOGNO(00108) "user %s: no long-lived "
                                                "token, going on with the "
@@ -141,17 +161,36 @@ static int threads_finish_upgrade(request_rec *r, threads_token_t *token)
                           token->user_id);
         }
     }
-    if (threads_config_profile(sc) && !threads_finish_profile(r, token) &&
-        sc->username_wanted) {
+    if (!threads_config_profile(sc)) {
+        return THREADS_UPGRADE_OK;
+    }
+    status = threads_finish_profile(r, token);
+    if (status == HTTP_UNAUTHORIZED) {
+        return THREADS_UPGRADE_TOKEN_DEAD;
+    }
+    if (status != OK && sc->username_wanted) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       THREADS_LOGNO(00110) "login of user %s refused: "
                                            "ThreadsRemoteUser username needs "
                                            "the username, which Threads did "
                                            "not give",
                       token->user_id);
-        return HTTP_BAD_GATEWAY;
+        return THREADS_UPGRADE_NO_USERNAME;
     }
-    return OK;
+    return THREADS_UPGRADE_OK;
+}
+
+/* The error page of a login that cannot go on after the code exchange,
+ * counted as failed for reason. */
+static int threads_finish_refused(request_rec *r, threads_page_error_e page,
+                                  threads_counter_e reason,
+                                  const char *return_url)
+{
+    threads_page_detail_t detail = {NULL, NULL, NULL};
+
+    threads_count(reason);
+    detail.link_url = threads_login_link(r, return_url);
+    return threads_page_error(r, page, &detail);
 }
 
 /* The error page for a code exchange that did not give a token. */
@@ -193,10 +232,9 @@ int threads_endpoint_code(request_rec *r, threads_callback_t *cb)
         return status;
     }
     if (!*code) {
-        threads_page_detail_t detail = {NULL, NULL, NULL};
-
-        detail.link_url = threads_login_link(r, login.return_url);
-        return threads_page_error(r, THREADS_PAGE_NO_CODE, &detail);
+        return threads_finish_refused(r, THREADS_PAGE_NO_CODE,
+                                      THREADS_C_LOGIN_FAILED_BAD_ANSWER,
+                                      login.return_url);
     }
     status = threads_graph_exchange_code(r, code, &reply);
     if (status != OK) {
@@ -210,17 +248,32 @@ int threads_endpoint_code(request_rec *r, threads_callback_t *cb)
     token.login_at = now;
     token.scope = login.scope;
     if (threads_token_new_login_id(r->pool, &token.login_id) != APR_SUCCESS) {
+        threads_count(THREADS_C_LOGIN_FAILED_SERVER);
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       THREADS_LOGNO(00111) "no random login id available");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if (threads_finish_upgrade(r, &token) != OK) {
-        threads_page_detail_t detail = {NULL, NULL, NULL};
-
-        detail.link_url = threads_login_link(r, login.return_url);
-        return threads_page_error(r, THREADS_PAGE_NO_USERNAME, &detail);
+    switch (threads_finish_upgrade(r, &token)) {
+        case THREADS_UPGRADE_OK:
+            break;
+        case THREADS_UPGRADE_NO_USERNAME:
+            return threads_finish_refused(r, THREADS_PAGE_NO_USERNAME,
+                                          THREADS_C_LOGIN_FAILED_BAD_ANSWER,
+                                          login.return_url);
+        case THREADS_UPGRADE_TOKEN_DEAD:
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                          THREADS_LOGNO(00231) "login of user %s refused: "
+                                               "Threads calls the token it "
+                                               "just gave dead (Graph error "
+                                               "190)",
+                          token.user_id);
+            return threads_finish_refused(r, THREADS_PAGE_TOKEN_REJECTED,
+                                          THREADS_C_LOGIN_FAILED_REJECTED,
+                                          login.return_url);
     }
     if (threads_session_write_token(r, &token) != APR_SUCCESS) {
+        /* Logged by the session code. */
+        threads_count(THREADS_C_LOGIN_FAILED_SERVER);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     threads_count(THREADS_C_LOGIN_COMPLETED);

@@ -185,8 +185,9 @@ int threads_graph_profile(request_rec *r, const char *token,
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       THREADS_LOGNO(00206) "profile read: unusable answer "
                                            "(HTTP %ld, code %" APR_INT64_T_FMT
+                                           ", error_subcode %" APR_INT64_T_FMT
                                            ", fbtrace_id %s): %s",
-                      resp.status, reply->error.code,
+                      resp.status, reply->error.code, reply->error.subcode,
                       reply->error.fbtrace_id ? reply->error.fbtrace_id : "-",
                       ap_escape_logitem(
                           r->pool, reply->error.message ? reply->error.message
@@ -196,4 +197,9 @@ int threads_graph_profile(request_rec *r, const char *token,
                                                      : HTTP_BAD_GATEWAY;
     }
     return OK;
+}
+
+int threads_graph_token_dead(int status, const threads_json_error_t *error)
+{
+    return status == HTTP_FORBIDDEN && error->code == THREADS_GRAPH_TOKEN_DEAD;
 }

@@ -25,4 +25,9 @@ int threads_graph_refresh(request_rec *r, const char *token,
 int threads_graph_profile(request_rec *r, const char *token,
                           threads_profile_reply_t *reply);
 
+/* 1 when a call's status and Threads' error say the token is dead (Graph
+ * error 190, whatever the HTTP status): its session counts as logged
+ * out. */
+int threads_graph_token_dead(int status, const threads_json_error_t *error);
+
 #endif /* THREADS_HTTPD_GRAPH_H */

@@ -51,8 +51,7 @@ threads_refresh_e threads_refresh_if_due(request_rec *r, threads_token_t *t)
         return THREADS_REFRESH_NOT_DUE;
     }
     status = threads_graph_refresh(r, t->access_token, &reply);
-    if (status == HTTP_FORBIDDEN &&
-        reply.error.code == THREADS_GRAPH_TOKEN_DEAD) {
+    if (threads_graph_token_dead(status, &reply.error)) {
         /* Logged with its code, subcode and trace id by graph.c. */
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       THREADS_LOGNO(00160) "token of user %s is dead (Graph "

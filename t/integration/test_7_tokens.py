@@ -108,7 +108,9 @@ def test_long_lived_exchange(httpd_factory, browser_factory, standin):
 
 
 @pytest.mark.parametrize("kind,params", [
-    ("reject", {}),
+    # Refused with an error that does not call the token dead (190 does:
+    # test_a_login_whose_new_token_threads_calls_dead_fails).
+    ("reject", {"code": 100, "message": "Unsupported request"}),
     ("error5xx", {"status": 500}),
     ("garbage", {}),
     ("reset", {}),
@@ -165,6 +167,68 @@ def test_profile(httpd_factory, browser_factory, standin, long_lived):
     assert len(standin.requests_for("me")) == 1
 
 
+@pytest.mark.parametrize("status", [400, 200])
+@pytest.mark.parametrize("endpoint,directives", [
+    ("exchange", LONG_LIVED),
+    ("me", {"ThreadsProfile": "On"}),
+], ids=["long_lived_exchange", "profile"])
+def test_a_login_whose_new_token_threads_calls_dead_fails(
+        httpd_factory, browser_factory, standin, endpoint, directives,
+        status):
+    """Graph error 190 on a call after the code exchange, whatever the
+    HTTP status: the token just given is dead and there is nothing to
+    keep. The login ends on Threads' refusal page (403), the cookie holds
+    no token, and the log names code, subcode and trace id, never the
+    token."""
+    h = httpd_factory(directives=directives)
+    b = browser_factory(h)
+    standin.set_fault(endpoint, "reject", code=190, subcode=460,
+                      status=status, message="Error validating access "
+                      "token: The session has been invalidated.")
+    flow = b.start_login(START)
+    b.finish_login(flow)
+    assert_module_page(flow.callback, 403)
+    assert h.threads_error(flow.callback.request.path_url) == \
+        "token_rejected"
+    assert_no_token_stored(b)
+    assert_module_json(b.get(CALLBACK_PATH + "?info=json"), 401)
+    assert len(standin.requests_for(endpoint)) == 1
+    refused = h.error_log_lines(r"THREADS0020[36].*code 190")
+    assert len(refused) == 1, h.error_log_tail(30)
+    assert "error_subcode 460" in refused[0], refused
+    fbtrace = json.loads(standin.requests_for(endpoint)[0].response_body)[
+        "error"]["fbtrace_id"]
+    assert "fbtrace_id " + fbtrace in refused[0], refused
+    ended = h.error_log_lines(r"THREADS00231")
+    assert len(ended) == 1 and USER_ID in ended[0], h.error_log_tail(30)
+    assert "[threads_oauth:error]" in ended[0], ended
+    assert not h.error_log_lines(r"THREADS00104"), "a login was logged"
+    assert_secrets_not_logged(h, short_token_of(standin))
+
+
+def test_a_profile_refusal_is_logged_with_code_subcode_and_trace(
+        httpd_factory, browser_factory, standin):
+    """A Graph error other than 190 on the profile read: the login goes
+    on without the profile; the warning names the error's code, subcode
+    and trace id."""
+    h = httpd_factory(directives={"ThreadsProfile": "On"})
+    b = browser_factory(h)
+    standin.set_fault("me", "reject", code=100, subcode=33,
+                      message="Unsupported get request.")
+    flow = b.login(START)
+    assert flow.final.status_code == 200, describe(flow.final)
+    env = cgi_env(b.get(START))
+    assert env["THREADS_USER_ID"] == USER_ID
+    assert "THREADS_USERNAME" not in env
+    line, = h.error_log_lines(r"THREADS00206")
+    assert "[threads_oauth:warn]" in line, line
+    assert "code 100" in line and "error_subcode 33" in line, line
+    fbtrace = json.loads(standin.requests_for("me")[0].response_body)[
+        "error"]["fbtrace_id"]
+    assert "fbtrace_id " + fbtrace in line, line
+    assert_secrets_not_logged(h, env["THREADS_ACCESS_TOKEN"])
+
+
 REMOTE_USER_USERNAME = """
 <Location /app>
     ThreadsRemoteUser username
@@ -183,7 +247,9 @@ def test_remote_user_username(httpd_factory, browser_factory, standin):
 
 
 @pytest.mark.parametrize("kind,params", [
-    ("reject", {}),
+    # Refused with an error that does not call the token dead (190 does:
+    # test_a_login_whose_new_token_threads_calls_dead_fails).
+    ("reject", {"code": 100, "message": "Unsupported request"}),
     ("error5xx", {}),
     ("garbage", {}),
     ("custom", {"body": b'{"id": "1234", "username": "someone_else"}'}),

@@ -51,11 +51,21 @@ LONG_LIVED = {"ThreadsLongLivedToken": "On"}
 # Helpers
 # ---------------------------------------------------------------------------
 
+@pytest.fixture(params=["event", "prefork"])
+def mpm(request):
+    """The MPM of a test of the flow: every counter moves the same under
+    threads (event) and under processes (prefork)."""
+    return request.param
+
+
 @pytest.fixture
-def counted_httpd(httpd_factory):
+def counted_httpd(httpd_factory, request):
     """counted_httpd(extra="", modules=(), extended="On", **kw): an httpd
-    with mod_status, ExtendedStatus, /server-status and /metrics."""
+    with mod_status, ExtendedStatus, /server-status and /metrics; under
+    the test's mpm when it takes one."""
     def make(extra="", modules=(), extended="On", **kw):
+        if "mpm" in request.fixturenames and "mpm" not in kw:
+            kw["mpm"] = request.getfixturevalue("mpm")
         conf = ("ExtendedStatus %s\n" % extended if extended else "")
         return httpd_factory(modules=MODULES + tuple(modules),
                              extra=conf + STATUS_CONF + extra, **kw)
@@ -250,7 +260,7 @@ def test_status_and_metrics_hold_no_secret(counted_httpd, browser_factory,
     (dict(LONG_LIVED, ThreadsProfile="On"), 3, {"LongLivedExchanges": 1}),
 ], ids=["short", "long_lived", "long_lived_and_profile"])
 def test_a_login_step_by_step(counted_httpd, browser_factory, standin,
-                              directives, calls, extra):
+                              directives, calls, extra, mpm):
     h = counted_httpd(directives=directives)
     b = browser_factory(h)
     with moves(h, LoginsStarted=1):
@@ -267,7 +277,7 @@ def test_a_login_step_by_step(counted_httpd, browser_factory, standin,
         assert_module_json(b.get(CALLBACK_PATH + "?info=json"), 200)
 
 
-def test_latency_of_a_slow_call(counted_httpd, browser_factory, standin):
+def test_latency_of_a_slow_call(counted_httpd, browser_factory, standin, mpm):
     """A code exchange slowed by 0.3 s: its time is in the total and the
     maximum, and in a bucket above 250 ms."""
     h = counted_httpd()
@@ -286,7 +296,7 @@ def test_latency_of_a_slow_call(counted_httpd, browser_factory, standin):
 
 @pytest.mark.parametrize("error,status", [("access_denied", 403),
                                           ("server_error", 400)])
-def test_a_cancelled_login(counted_httpd, browser_factory, error, status):
+def test_a_cancelled_login(counted_httpd, browser_factory, error, status, mpm):
     h = counted_httpd()
     b = browser_factory(h)
     flow = b.start_login(START)
@@ -297,7 +307,8 @@ def test_a_cancelled_login(counted_httpd, browser_factory, error, status):
         assert_module_page(b.get(CALLBACK_PATH + "?" + query), status)
 
 
-def test_the_stand_in_cancel_button(counted_httpd, browser_factory, standin):
+def test_the_stand_in_cancel_button(counted_httpd, browser_factory, standin,
+                                    mpm):
     h = counted_httpd()
     b = browser_factory(h)
     standin.auto_decision = "cancel"
@@ -312,7 +323,7 @@ def test_the_stand_in_cancel_button(counted_httpd, browser_factory, standin):
     "code=AQBnotpending&state=%s",
     "error=access_denied&error_reason=user_denied&state=%s",
 ], ids=["code", "error"])
-def test_a_stale_state(counted_httpd, browser_factory, standin, query):
+def test_a_stale_state(counted_httpd, browser_factory, standin, query, mpm):
     """A state this browser never started: failed (state), no call."""
     h = counted_httpd()
     b = browser_factory(h)
@@ -323,7 +334,7 @@ def test_a_stale_state(counted_httpd, browser_factory, standin, query):
     assert standin.requests_for("token") == []
 
 
-def test_a_refused_code(counted_httpd, browser_factory, standin):
+def test_a_refused_code(counted_httpd, browser_factory, standin, mpm):
     h = counted_httpd()
     b = browser_factory(h)
     flow = b.start_login(START)
@@ -335,7 +346,7 @@ def test_a_refused_code(counted_httpd, browser_factory, standin):
 
 @pytest.mark.parametrize("where", ["closed_port", "untrusted_certificate"])
 def test_threads_unreachable(counted_httpd, browser_factory, standin,
-                             standin_factory, where):
+                             standin_factory, where, mpm):
     if where == "closed_port":
         url = "https://127.0.0.2:%d/oauth/access_token" % free_port(
             "127.0.0.2")
@@ -350,7 +361,7 @@ def test_threads_unreachable(counted_httpd, browser_factory, standin,
 
 
 def test_threads_slower_than_the_timeout(counted_httpd, browser_factory,
-                                         standin):
+                                         standin, mpm):
     h = counted_httpd(directives={"ThreadsHttpTimeout": "1"})
     b = browser_factory(h)
     flow = b.start_login(START)
@@ -369,7 +380,7 @@ def test_threads_slower_than_the_timeout(counted_httpd, browser_factory,
     ("custom", {"body": b'{"access_token": "THQVJab'}),
 ], ids=["not_json", "no_token", "truncated_json"])
 def test_an_answer_that_is_not_a_token(counted_httpd, browser_factory,
-                                       standin, kind, params):
+                                       standin, kind, params, mpm):
     h = counted_httpd()
     b = browser_factory(h)
     flow = b.start_login(START)
@@ -379,8 +390,54 @@ def test_an_answer_that_is_not_a_token(counted_httpd, browser_factory,
     assert_module_page(flow.callback, 502)
 
 
+def test_a_callback_without_a_code(counted_httpd, browser_factory, standin,
+                                   mpm):
+    """Threads sends the browser back with the state and an empty code:
+    failed (bad answer), no call."""
+    h = counted_httpd()
+    b = browser_factory(h)
+    flow = b.start_login(START)
+    with moves(h, LoginsFailedBadAnswer=1):
+        r = b.get(CALLBACK_PATH + "?code=&state=" + flow.state)
+    assert_module_page(r, 400)
+    assert standin.requests_for("token") == []
+
+
+def test_a_login_without_the_username_it_needs(counted_httpd,
+                                               browser_factory, standin, mpm):
+    """ThreadsRemoteUser username and a profile without one: the login
+    fails (502) as a bad answer, after the code exchange and the profile
+    read."""
+    h = counted_httpd(directives={"ThreadsProfile": "On"}, extra="""
+<Location /app>
+    ThreadsRemoteUser username
+</Location>
+""")
+    b = browser_factory(h)
+    flow = b.start_login(START)
+    standin.set_fault("me", "custom", body=(
+        '{"id": "%s", "name": "No Username"}' % USER_ID).encode())
+    with moves(h, calls=2, LoginsFailedBadAnswer=1):
+        b.finish_login(flow)
+    assert_module_page(flow.callback, 502)
+
+
+def test_a_login_whose_token_threads_calls_dead(counted_httpd,
+                                                browser_factory, standin, mpm):
+    """Graph error 190 on the long-lived exchange: the login fails as
+    rejected, and the exchange as failed."""
+    h = counted_httpd(directives=LONG_LIVED)
+    b = browser_factory(h)
+    flow = b.start_login(START)
+    standin.set_fault("exchange", "reject", code=190)
+    with moves(h, calls=2, LongLivedExchangesFailed=1,
+               LoginsFailedRejected=1):
+        b.finish_login(flow)
+    assert_module_page(flow.callback, 403)
+
+
 def test_a_failed_long_lived_exchange(counted_httpd, browser_factory,
-                                      standin):
+                                      standin, mpm):
     """The login still completes, with the 1-hour token."""
     h = counted_httpd(directives=LONG_LIVED)
     b = browser_factory(h)
@@ -396,7 +453,7 @@ def test_a_failed_long_lived_exchange(counted_httpd, browser_factory,
 # ---------------------------------------------------------------------------
 
 @needs_crypto
-def test_a_refresh(counted_httpd, browser_factory, standin):
+def test_a_refresh(counted_httpd, browser_factory, standin, mpm):
     h = counted_httpd(directives=LONG_LIVED)
     b = browser_factory(h)
     logged_in(h, b, long_lived=True)
@@ -416,7 +473,7 @@ def test_a_refresh(counted_httpd, browser_factory, standin):
     ("reject", {"code": 190, "message": "dead"}, {"LoginsStarted": 1}),
 ], ids=["502", "oauth_exception", "dead_token_190"])
 def test_a_failed_refresh(counted_httpd, browser_factory, standin, kind,
-                          params, moved):
+                          params, moved, mpm):
     """Counted once: within the hour the token is not tried again. A dead
     token (190) logs out, so that request starts a login."""
     h = counted_httpd(directives=LONG_LIVED)
@@ -433,7 +490,7 @@ def test_a_failed_refresh(counted_httpd, browser_factory, standin, kind,
     assert len(standin.requests_for("refresh")) == 1
 
 
-def test_a_logout(counted_httpd, browser_factory):
+def test_a_logout(counted_httpd, browser_factory, mpm):
     """Counted for a logged-in session only; a cross-site link asks first
     and counts when confirmed."""
     h = counted_httpd()
@@ -458,7 +515,8 @@ def test_a_logout(counted_httpd, browser_factory):
     ("deauthorize", "RevocationsDeauthorize"),
     ("delete", "RevocationsDelete"),
 ])
-def test_meta_callbacks(counted_httpd, browser_factory, endpoint, counter):
+def test_meta_callbacks(counted_httpd, browser_factory, endpoint, counter,
+                        mpm):
     """A valid signed_request counts once; a forged one not at all."""
     h = counted_httpd()
     b = browser_factory(h)
@@ -477,7 +535,7 @@ def test_meta_callbacks(counted_httpd, browser_factory, endpoint, counter):
                                200)
 
 
-def test_401_answers(counted_httpd, browser_factory):
+def test_401_answers(counted_httpd, browser_factory, mpm):
     """A script's request to a protected URL without login, and ?info=json
     without login: each a 401, no login started."""
     h = counted_httpd()
