@@ -565,9 +565,17 @@ The provider's module must be loaded:
 The request path makes at most one store lookup per request. A store that
 fails counts as "not revoked": users stay served, the failure is logged
 at most once a minute per process (`THREADS00221`), and Meta's callbacks
-answer `503`. `shmcb` keeps its entries in shared memory, which neither a
-restart nor a graceful restart keeps: use `redis` or `memcache` (also on
-one machine) where revocations must outlast a restart. The providers'
+answer `503`.
+
+`shmcb` keeps its entries in this httpd's shared memory and carries them
+over restarts: when httpd restarts (gracefully or not) or stops, the
+module writes the entries not yet expired to
+`threads_oauth_store_<id>.dat` in `DefaultRuntimeDir` (mode 0600), and
+the next start puts them back and removes the file (`THREADS00229`;
+`THREADS00228` if they cannot be written). So a revocation holds across
+restarts, though not across a reboot that clears that folder (which also
+clears the generated session key, and with it every session). `redis`
+and `memcache` keep theirs outside httpd. The providers'
 `Mutex` is `threads-oauth-cache` (and `threads-oauth-pace` for the
 refresh pace).
 """,
