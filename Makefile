@@ -52,7 +52,8 @@ module:
 #   none    the module only
 # A .conf changed since it was installed is kept; the new one goes beside
 # it as .conf.new. make uninstall disables the module (a2dismod) and
-# removes what make install wrote.
+# removes what make install wrote, but for a .conf that differs from
+# conf/threads_oauth.conf: the admin's edits stay, with one line saying so.
 SYSCONFDIR  = $(shell $(APXS) -q SYSCONFDIR)
 LIBEXECDIR  = $(shell $(APXS) -q LIBEXECDIR)
 CONF_LAYOUT = $(shell if [ -d "$(SYSCONFDIR)/mods-available" ]; then \
@@ -108,8 +109,12 @@ ifeq ($(CONF_LAYOUT),debian)
 	rm -f $(DESTDIR)$(ENABLED).load $(DESTDIR)$(ENABLED).conf
 endif
 ifneq ($(LOAD_FILE),)
-	rm -f $(DESTDIR)$(LOAD_FILE) $(DESTDIR)$(CONF_FILE) \
-	    $(DESTDIR)$(CONF_FILE).new
+	rm -f $(DESTDIR)$(LOAD_FILE) $(DESTDIR)$(CONF_FILE).new
+	@if [ -f $(DESTDIR)$(CONF_FILE) ] && \
+	    ! cmp -s conf/threads_oauth.conf $(DESTDIR)$(CONF_FILE); then \
+	    echo "kept $(CONF_FILE): it differs from conf/threads_oauth.conf" \
+	        "(edited, or another version); remove it by hand if unwanted"; \
+	else echo "rm -f $(DESTDIR)$(CONF_FILE)"; rm -f $(DESTDIR)$(CONF_FILE); fi
 endif
 	rm -f $(DESTDIR)$(LIBEXECDIR)/mod_threads_oauth.so
 
