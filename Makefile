@@ -81,7 +81,8 @@ ifneq ($(LOAD_FILE),)
 	install -d $(dir $(DESTDIR)$(LOAD_FILE)) $(dir $(DESTDIR)$(CONF_FILE))
 	sed -e 's|/usr/lib/apache2/modules|$(LIBEXECDIR)|' \
 	    $(if $(filter rpm,$(CONF_LAYOUT)),-e 's|^# Depends:.*|# Needs \
-	    session_module and session_cookie_module (01-session.conf).|') \
+	    session_module and session_cookie_module (01-session.conf, package \
+	    mod_session).|') \
 	    conf/threads_oauth.load > $(DESTDIR)$(LOAD_FILE)
 	chmod 644 $(DESTDIR)$(LOAD_FILE)
 	@if [ -f $(DESTDIR)$(CONF_FILE) ] && \
