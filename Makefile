@@ -52,7 +52,8 @@ module:
 #   none    the module only
 # A .conf changed since it was installed is kept; the new one goes beside
 # it as .conf.new. make uninstall disables the module (a2dismod) and
-# removes what make install wrote.
+# removes what make install wrote, but for a .conf that differs from
+# conf/threads_oauth.conf: the admin's edits stay, with one line saying so.
 SYSCONFDIR  = $(shell $(APXS) -q SYSCONFDIR)
 LIBEXECDIR  = $(shell $(APXS) -q LIBEXECDIR)
 CONF_LAYOUT = $(shell if [ -d "$(SYSCONFDIR)/mods-available" ]; then \
@@ -80,7 +81,8 @@ ifneq ($(LOAD_FILE),)
 	install -d $(dir $(DESTDIR)$(LOAD_FILE)) $(dir $(DESTDIR)$(CONF_FILE))
 	sed -e 's|/usr/lib/apache2/modules|$(LIBEXECDIR)|' \
 	    $(if $(filter rpm,$(CONF_LAYOUT)),-e 's|^# Depends:.*|# Needs \
-	    session_module and session_cookie_module (01-session.conf).|') \
+	    session_module and session_cookie_module (01-session.conf, package \
+	    mod_session).|') \
 	    conf/threads_oauth.load > $(DESTDIR)$(LOAD_FILE)
 	chmod 644 $(DESTDIR)$(LOAD_FILE)
 	@if [ -f $(DESTDIR)$(CONF_FILE) ] && \
@@ -108,8 +110,12 @@ ifeq ($(CONF_LAYOUT),debian)
 	rm -f $(DESTDIR)$(ENABLED).load $(DESTDIR)$(ENABLED).conf
 endif
 ifneq ($(LOAD_FILE),)
-	rm -f $(DESTDIR)$(LOAD_FILE) $(DESTDIR)$(CONF_FILE) \
-	    $(DESTDIR)$(CONF_FILE).new
+	rm -f $(DESTDIR)$(LOAD_FILE) $(DESTDIR)$(CONF_FILE).new
+	@if [ -f $(DESTDIR)$(CONF_FILE) ] && \
+	    ! cmp -s conf/threads_oauth.conf $(DESTDIR)$(CONF_FILE); then \
+	    echo "kept $(CONF_FILE): it differs from conf/threads_oauth.conf" \
+	        "(edited, or another version); remove it by hand if unwanted"; \
+	else echo "rm -f $(DESTDIR)$(CONF_FILE)"; rm -f $(DESTDIR)$(CONF_FILE); fi
 endif
 	rm -f $(DESTDIR)$(LIBEXECDIR)/mod_threads_oauth.so
 
@@ -121,15 +127,13 @@ test-deps:
 
 # The Debian package, built as Debian builds it (dpkg-buildpackage, which
 # first runs make clean): ../libapache2-mod-threads-oauth_<version>_<arch>.deb,
-# checked with lintian when it is installed.
+# checked with lintian (installed with the rest of the deb group).
 deb:
 	@scripts/install-deps.sh deb
 	dpkg-buildpackage -us -uc -b
 	@changes=$$(ls -t ../libapache2-mod-threads-oauth_*.changes | head -1); \
-	if command -v lintian >/dev/null; then \
-	    echo "lintian $$changes"; lintian --fail-on error,warning "$$changes" \
-	        && echo "lintian: no errors, no warnings"; \
-	else echo "lintian is not installed: not checked"; fi
+	echo "lintian $$changes"; lintian --fail-on error,warning "$$changes" \
+	    && echo "lintian: no errors, no warnings"
 
 # The protocol code (src/core), linked as it is into one Check runner:
 # one suite per core file (t/unit/test_<file>.c).

@@ -11,6 +11,10 @@ directive table of src/httpd/config.c (threads_config_cmds) disagree on a
 name, a context or the number of arguments, or when one of those files is
 not what this one makes (`make docs` writes them again).
 
+STATUS and COUNTERS make the manual's section on server-status and the
+threads-oauth-metrics handler; COUNTERS is checked against
+src/httpd/counters.c.
+
 Each directive is a dict:
 
   name          as in its AP_INIT_* line
@@ -137,6 +141,91 @@ httpd's own start with `AHnnnnn`. IDs are never reused. For detail:
 `LogLevel warn threads_oauth:debug`. Secrets (the app secret, codes,
 states, tokens, session cookies) are never logged at any level.
 """
+
+# The section on the module's counters: server-status and the handler
+# threads-oauth-metrics (src/httpd/counters.c).
+STATUS = """
+The module counts what it does. The counters are summed over all of
+httpd's processes and kept until httpd stops: a restart, graceful or not,
+keeps them (shared memory made once per httpd; atomic adds, no lock on
+the request path).
+
+**server-status.** With `mod_status` and `ExtendedStatus On`, the
+`server-status` page shows a "Threads OAuth" section, and
+`server-status?auto` the same counters as `ThreadsOAuth<key>: <value>`
+lines (`ThreadsOAuthLoginsStarted: 12`).
+
+**Prometheus.** The handler `threads-oauth-metrics` serves the counters in
+the Prometheus text format (`text/plain; version=0.0.4`), to `GET` and
+`HEAD` only, with `Cache-Control: no-store` and without `ExtendedStatus`:
+names prefixed `threads_oauth_`, counters ending in `_total`, the time of
+the calls to Threads as the histogram
+`threads_oauth_threads_call_duration_seconds` (buckets from 0.05 to 10
+seconds) and the slowest call as the gauge
+`threads_oauth_threads_call_milliseconds_max`. Allow both only to the
+addresses that read them:
+
+    ExtendedStatus On
+    <Location "/server-status">
+        SetHandler server-status
+        Require ip 127.0.0.1
+    </Location>
+    <Location "/metrics">
+        SetHandler threads-oauth-metrics
+        Require ip 10.0.0.0/8
+    </Location>
+"""
+
+# The counters, in the order of the reports: (server-status key, the
+# Prometheus sample, what it counts). `make lint` fails when a counter of
+# src/httpd/counters.c (threads_counter_info) is missing or shown under
+# another name.
+COUNTERS = [
+    ("LoginsStarted", "logins_started_total",
+     "logins sent to Threads' Authorization Window"),
+    ("LoginsCompleted", "logins_completed_total",
+     "logins that ended with a token kept in the session"),
+    ("LoginsCancelled", "logins_cancelled_total",
+     "logins the user cancelled, or Threads refused to authorize"),
+    ("LoginsFailedState", 'logins_failed_total{reason="state"}',
+     "failed logins: the state was missing, used or expired"),
+    ("LoginsFailedRejected", 'logins_failed_total{reason="rejected"}',
+     "failed logins: Threads refused the code"),
+    ("LoginsFailedUnreachable", 'logins_failed_total{reason="unreachable"}',
+     "failed logins: no answer from Threads (DNS, TLS, connect)"),
+    ("LoginsFailedTimeout", 'logins_failed_total{reason="timeout"}',
+     "failed logins: Threads slower than `ThreadsHttpTimeout`"),
+    ("LoginsFailedBadAnswer", 'logins_failed_total{reason="bad_answer"}',
+     "failed logins: an answer that is not a token"),
+    ("LoginsFailedServer", 'logins_failed_total{reason="server"}',
+     "failed logins: this server could not finish them (the session not "
+     "written, no random bytes)"),
+    ("LongLivedExchanges", "long_lived_exchanges_total",
+     "short-lived tokens traded for 60-day ones (`ThreadsLongLivedToken`)"),
+    ("LongLivedExchangesFailed", "long_lived_exchanges_failed_total",
+     "long-lived exchanges that failed (the login goes on with the "
+     "short-lived token)"),
+    ("RefreshesDone", 'refreshes_total{outcome="done"}',
+     "tokens refreshed"),
+    ("RefreshesFailed", 'refreshes_total{outcome="failed"}',
+     "refreshes that failed, Graph error 190 included"),
+    ("RevocationsLogout", 'revocations_total{cause="logout"}',
+     "`?logout=` of a logged-in browser"),
+    ("RevocationsDeauthorize", 'revocations_total{cause="deauthorize"}',
+     "Meta's Deauthorize callbacks carried out"),
+    ("RevocationsDelete", 'revocations_total{cause="delete"}',
+     "Meta's Data Deletion callbacks carried out"),
+    ("Unauthorized", "unauthorized_total", "the module's `401` answers"),
+    ("RevocationCacheFailures", "revocation_cache_failures_total",
+     "calls to `ThreadsRevocationCache` that failed"),
+    ("ThreadsCalls", "threads_call_duration_seconds_count",
+     "calls to Threads (code exchange, long-lived exchange, refresh, "
+     "profile)"),
+    ("ThreadsCallMsTotal", "threads_call_duration_seconds_sum",
+     "their time: milliseconds in server-status, seconds in Prometheus"),
+    ("ThreadsCallMsMax", "threads_call_milliseconds_max",
+     "the slowest call since httpd started, in milliseconds (a gauge)"),
+]
 
 DIRECTIVES = [
     dict(
@@ -565,9 +654,17 @@ The provider's module must be loaded:
 The request path makes at most one store lookup per request. A store that
 fails counts as "not revoked": users stay served, the failure is logged
 at most once a minute per process (`THREADS00221`), and Meta's callbacks
-answer `503`. `shmcb` keeps its entries in shared memory, which neither a
-restart nor a graceful restart keeps: use `redis` or `memcache` (also on
-one machine) where revocations must outlast a restart. The providers'
+answer `503`.
+
+`shmcb` keeps its entries in this httpd's shared memory and carries them
+over restarts: when httpd restarts (gracefully or not) or stops, the
+module writes the entries not yet expired to
+`threads_oauth_store_<id>.dat` in `DefaultRuntimeDir` (mode 0600), and
+the next start puts them back and removes the file (`THREADS00229`;
+`THREADS00228` if they cannot be written). So a revocation holds across
+restarts, though not across a reboot that clears that folder (which also
+clears the generated session key, and with it every session). `redis`
+and `memcache` keep theirs outside httpd. The providers'
 `Mutex` is `threads-oauth-cache` (and `threads-oauth-pace` for the
 refresh pace).
 """,

@@ -15,7 +15,10 @@ OR_AUTHCFG | RSRC_CONF is "dir"), its kind (TAKE1, FLAG, ...) and the
 arguments the documented syntax shows for that kind; and each documented
 default with its THREADS_DEFAULT_* in src/httpd/config.h. The manual's
 endpoint, variable and log message tables come from README.md's own
-tables, so they have one source too. Python standard library only.
+tables, so they have one source too. Every counter of
+src/httpd/counters.c (threads_counter_info) must have its row in the
+manual, under its server-status key and Prometheus name. Python standard
+library only.
 """
 
 import html
@@ -33,6 +36,8 @@ README = "README.md"
 CONFIG_C = "src/httpd/config.c"
 CONFIG_H = "src/httpd/config.h"
 MODULE_H = "src/httpd/module.h"
+COUNTERS_C = "src/httpd/counters.c"
+METRIC_PREFIX = "threads_oauth_"
 DOC_DIR = "/usr/share/doc/libapache2-mod-threads-oauth"
 README_BEGIN = ("<!-- The table of directives is written by make docs from "
                 "docs/directives.py: edit that file. -->")
@@ -148,9 +153,50 @@ def syntax_words(syntax):
     return words + ([cur] if cur else [])
 
 
+def code_counters():
+    """{server-status key: Prometheus sample without the prefix} of
+    threads_counter_info; the calls' count and time, which the metrics
+    handler shows as the histogram's _count and _sum, as those."""
+    text = read(COUNTERS_C)
+    out = {}
+    for m in re.finditer(r'\[(THREADS_C_\w+)\]\s*=\s*\{\s*"(\w+)",\s*'
+                         r'(?:NULL|"(\w+)"),\s*(?:NULL|"(\w+)"),\s*"(\w+)"',
+                         text):
+        which, metric, label, value, key = m.groups()
+        if which == "THREADS_C_CALLS":
+            metric = "threads_call_duration_seconds_count"
+        elif which == "THREADS_C_CALL_MS_TOTAL":
+            metric = "threads_call_duration_seconds_sum"
+        elif label:
+            metric += '{%s="%s"}' % (label, value)
+        out[key] = metric
+    if not out:
+        sys.exit("docs: no threads_counter_info table in " + COUNTERS_C)
+    return out
+
+
+def compare_counters(src):
+    """The counters of the code that the manual lacks or names otherwise.
+    A row the code does not have yet is allowed: a counter may be
+    documented in the change that adds it."""
+    docs = {key: metric for key, metric, _ in src["COUNTERS"]}
+    problems = []
+    if len(docs) != len(src["COUNTERS"]):
+        problems.append("%s: a counter is listed twice in COUNTERS" % SOURCE)
+    for key, metric in code_counters().items():
+        if key not in docs:
+            problems.append("%s: the counter %s is not in COUNTERS of %s"
+                            % (COUNTERS_C, key, SOURCE))
+        elif docs[key] != metric:
+            problems.append("%s: the counter %s is %s%s, %s says %s%s"
+                            % (COUNTERS_C, key, METRIC_PREFIX, metric,
+                               SOURCE, METRIC_PREFIX, docs[key]))
+    return problems
+
+
 def compare(src):
     """What docs/directives.py and the code disagree on."""
-    problems = []
+    problems = compare_counters(src)
     docs = {d["name"]: d for d in src["DIRECTIVES"]}
     code = {c[0]: c for c in code_directives()}
     defaults = code_defaults()
@@ -404,6 +450,13 @@ def section(anchor, title, body):
             % (anchor, html.escape(title), body))
 
 
+def counters_rows(src):
+    """The manual's table of counters, header row first."""
+    return [["server-status key", "Prometheus", "Counts"]] + [
+        ["`%s`" % key, "`%s%s`" % (METRIC_PREFIX, metric), what]
+        for key, metric, what in src["COUNTERS"]]
+
+
 def manual(src, readme):
     mod = src["MODULE"]
     directives = src["DIRECTIVES"]
@@ -416,6 +469,7 @@ def manual(src, readme):
     topics = [("example", "Quick example"),
               ("endpoints", "The callback endpoint"),
               ("variables", "Variables"),
+              ("status", "Status: server-status and Prometheus"),
               ("logs", "Log messages")]
     anchors = ({a for a, _ in topics} | {d["name"].lower() for d in directives}
                | {r[0].strip("`").lower() for r in logs[1:]})
@@ -468,6 +522,9 @@ def manual(src, readme):
                 + html_table(variables, inline) + "\n"
                 + blocks(src["ERROR_VARIABLES"], inline) + "\n"
                 + html_table(errors, inline)),
+        section("status", "Status: server-status and Prometheus",
+                blocks(src["STATUS"], inline) + "\n"
+                + html_table(counters_rows(src), inline)),
         section("logs", "Log messages",
                 blocks(src["LOG_MESSAGES"], inline) + "\n"
                 + html_table(logs, inline, row_ids=True)),

@@ -15,8 +15,9 @@ set -eu
 BUILD="apache2-dev libcurl4-openssl-dev libjansson-dev libssl-dev gcc
 libc6-dev make"
 # dpkg-buildpackage and debhelper (dh_apache2 comes with apache2-dev);
-# check for the unit tests the package build runs.
-DEB="dpkg-dev debhelper check"
+# check for the unit tests the package build runs; lintian, which make deb
+# runs on the package.
+DEB="dpkg-dev debhelper check lintian"
 # httpd itself (and its modules), the stand-in's certificates (openssl),
 # Python for the demo and the stand-in, and requests, which the harness
 # package the demo's httpd.conf template lives in imports.
@@ -24,12 +25,12 @@ DEMO="apache2 openssl python3 python3-requests"
 # The unit tests (check), valgrind, the lint tools, pytest with parallel
 # workers, the harness's HTTP client and the stand-in's crypto, the
 # session store of mod_session_dbd, a real browser, the fuzzers' clang,
-# the benchmark's wrk, the package build and lintian for the system
-# install test, redis and faketime for the revocation store and clock
-# tests.
+# the benchmark's wrk, the package build (lintian included) for the
+# system install test, redis and faketime for the revocation store and
+# clock tests.
 TEST="$DEB $DEMO check valgrind clang-format cppcheck python3-pyflakes
 python3-pytest python3-pytest-xdist python3-requests python3-cryptography
-libaprutil1-dbd-sqlite3 chromium clang libclang-rt-14-dev wrk lintian
+libaprutil1-dbd-sqlite3 chromium clang libclang-rt-14-dev wrk
 redis-server faketime"
 
 [ $# -gt 0 ] || set -- build

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Static checks run by make test: formatting, cppcheck, and the module's
 # own structural rules (layout, log IDs, config merge coverage), and the
-# manual against the code's directive table.
+# manual against the code's directive table and counters.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -24,7 +24,7 @@ PY_FILES=$(find . -name '*.py' -not -path './.git/*' \
 echo "lint: layout, log IDs and config merge"
 /usr/bin/python3 scripts/check_structure.py
 
-echo "lint: the manual against the directive table (scripts/docs.py)"
+echo "lint: the manual against the directive table and counters (scripts/docs.py)"
 /usr/bin/python3 scripts/docs.py check
 
 echo "lint: THREADS_VERSION against debian/changelog"
