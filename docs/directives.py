@@ -465,7 +465,9 @@ whose name starts with `X-Threads-` is removed on every request under
         description="Trade the 1-hour token for a 60-day token at login",
         summary="After the code exchange, trade the 1-hour token for a "
                 "60-day token. If that fails, the login goes on with the "
-                "short-lived token and a warning is logged.",
+                "short-lived token and a warning is logged; if Threads "
+                "calls the token dead (Graph error 190), the login fails "
+                "with 403.",
         text="""
 With long-lived tokens the module also refreshes them while they are in
 use (see `ThreadsRefreshWindow`).
@@ -498,7 +500,9 @@ later.
         description="Read the user's username and name once after login",
         summary="After login, read `/v1.0/me` once and keep username and "
                 "name in the session. If that fails, the login still "
-                "succeeds.",
+                "succeeds, unless Threads calls the token dead (Graph "
+                "error 190: the login fails with 403) or "
+                "`ThreadsRemoteUser username` needs the username (502).",
         text="""
 The values reach the application as `THREADS_USERNAME` and
 `THREADS_NAME`. `ThreadsRemoteUser username` needs it.

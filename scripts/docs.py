@@ -17,7 +17,8 @@ default with its THREADS_DEFAULT_* in src/httpd/config.h. The manual's
 endpoint, variable and log message tables come from README.md's own
 tables, so they have one source too. Every counter of
 src/httpd/counters.c (threads_counter_info) must have its row in the
-manual, under its server-status key and Prometheus name. Python standard
+manual, under its server-status key and Prometheus name, and no row may
+name a counter the code lacks. Python standard
 library only.
 """
 
@@ -176,14 +177,17 @@ def code_counters():
 
 
 def compare_counters(src):
-    """The counters of the code that the manual lacks or names otherwise.
-    A row the code does not have yet is allowed: a counter may be
-    documented in the change that adds it."""
+    """The counters of the code that the manual lacks or names otherwise,
+    and the manual's rows of counters the code does not have."""
     docs = {key: metric for key, metric, _ in src["COUNTERS"]}
+    code = code_counters()
     problems = []
     if len(docs) != len(src["COUNTERS"]):
         problems.append("%s: a counter is listed twice in COUNTERS" % SOURCE)
-    for key, metric in code_counters().items():
+    for key in sorted(set(docs) - set(code)):
+        problems.append("%s: COUNTERS lists %s, which %s does not count"
+                        % (SOURCE, key, COUNTERS_C))
+    for key, metric in code.items():
         if key not in docs:
             problems.append("%s: the counter %s is not in COUNTERS of %s"
                             % (COUNTERS_C, key, SOURCE))
