@@ -197,5 +197,5 @@ int threads_endpoint_deletion(request_rec *r, threads_callback_t *cb)
         !threads_text_parse_positive(when + 1, &at)) {
         at = 0;
     }
-    return threads_page_deletion_status(r, at);
+    return threads_page_deletion_status(r, at, threads_revoke_enabled(r));
 }

@@ -245,7 +245,8 @@ int threads_page_confirm_logout(request_rec *r, const char *action)
                              threads_page_html(r->pool, "Sign out?", body));
 }
 
-int threads_page_deletion_status(request_rec *r, apr_int64_t when)
+int threads_page_deletion_status(request_rec *r, apr_int64_t when,
+                                 int sessions_ended)
 {
     char date[APR_RFC822_DATE_LEN];
     const char *body;
@@ -257,12 +258,16 @@ int threads_page_deletion_status(request_rec *r, apr_int64_t when)
             threads_page_html(r->pool, "Unknown deletion request", body));
     }
     apr_rfc822_date(date, apr_time_from_sec(when));
-    body = apr_pstrcat(r->pool, "<p>The deletion request of ",
-                       threads_html_escape(r->pool, date),
-                       " is done: this site keeps nothing of the account "
-                       "beyond the sign-in cookie of a browser, and no "
-                       "sign-in from before the request is accepted.</p>\n",
-                       NULL);
+    body = apr_pstrcat(
+        r->pool, "<p>The deletion request of ",
+        threads_html_escape(r->pool, date),
+        " is done: this site keeps nothing of the account beyond the "
+        "sign-in cookie of a browser",
+        sessions_ended
+            ? ", and no sign-in from before the request is accepted.</p>\n"
+            : ". A browser signed in before the request stays signed in "
+              "until that sign-in expires or the browser signs out.</p>\n",
+        NULL);
     return threads_page_send(r, HTTP_OK, "text/html; charset=utf-8",
                              threads_page_html(r->pool, "Data deleted", body));
 }

@@ -83,8 +83,10 @@ int threads_page_error(request_rec *r, threads_page_error_e which,
 int threads_page_confirm_logout(request_rec *r, const char *action);
 
 /* The status page of a data deletion request: found (when, Unix seconds)
- * or, when 0, 404. */
-int threads_page_deletion_status(request_rec *r, apr_int64_t when);
+ * or, when 0, 404. sessions_ended: whether the request ended the user's
+ * sign-ins (a ThreadsRevocationCache) or only what the site keeps. */
+int threads_page_deletion_status(request_rec *r, apr_int64_t when,
+                                 int sessions_ended);
 
 /* In the internal redirect to an ErrorDocument: THREADS_ERROR and
  * THREADS_ERROR_DESCRIPTION of the failed request, under their own names

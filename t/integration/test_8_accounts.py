@@ -284,6 +284,7 @@ def test_delete_answers_a_confirmation_and_its_status_page(
     viewer = browser_factory(shared_httpd)
     page = assert_module_page(viewer.get(data["url"]), 200)
     assert "Data deleted" in page and "is done" in page, page
+    assert "no sign-in from before the request is accepted" in page, page
     # Another deletion of the same user has a code of its own.
     again = assert_module_json(post_meta(
         shared_httpd, "delete", standin.signed_request(fresh_user)), 200)
@@ -298,6 +299,23 @@ def test_delete_answers_a_confirmation_and_its_status_page(
             {"deletion": other})
         page = assert_module_page(viewer.get(target), 404)
         assert "No data deletion request has this code" in page
+
+
+def test_a_deletion_page_without_a_store_does_not_claim_sign_ins_ended(
+        httpd_factory, browser_factory, standin):
+    """Without ThreadsRevocationCache a deletion cannot end a cookie
+    session: the status page says the browser stays signed in, and it
+    does."""
+    h = httpd_factory()
+    b = browser_factory(h)
+    b.login(START)
+    data = assert_module_json(post_meta(h, "delete",
+                                        standin.signed_request()), 200)
+    page = assert_module_page(browser_factory(h).get(data["url"]), 200)
+    assert "Data deleted" in page and "is done" in page, page
+    assert "no sign-in from before" not in page, page
+    assert "stays signed in until that sign-in expires" in page, page
+    logged_in(b, USER_ID)
 
 
 def parts(standin, user_id):
