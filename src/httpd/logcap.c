@@ -1,7 +1,8 @@
 /*
  * logcap.c: caps on the log levels of httpd's own modules.
  *
- * On the requests the module handles, httpd's modules would print what
+ * On the requests the module handles (and those that carry its session
+ * cookie), httpd's modules would print what
  * must never reach a log: core the Set-Cookie of the session at debug
  * (AH00007) and the request line with code and state at trace5, http the
  * response headers at trace4, mod_rewrite the values RewriteCond tests at
@@ -21,6 +22,7 @@
 #include "httpd/config.h"
 #include "httpd/logcap.h"
 #include "httpd/request.h"
+#include "httpd/session.h"
 
 #include "http_core.h"
 #include "apr_strings.h"
@@ -105,7 +107,8 @@ void threads_logcap_setup(apr_pool_t *pconf, server_rec *main_server)
         }
     }
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, main_server,
-                 THREADS_LOGNO(00004) "on the requests it handles, the module "
+                 THREADS_LOGNO(00004) "on the requests it handles or that "
+                                      "carry its session cookie, the module "
                                       "caps the LogLevel of %s (higher levels "
                                       "would log codes, states, tokens or "
                                       "session cookies); request lines and "
@@ -114,9 +117,11 @@ void threads_logcap_setup(apr_pool_t *pconf, server_rec *main_server)
                  names);
 }
 
-/* 1 when the module handles r. The mark on the initial request carries it
- * to subrequests and internal redirects (an ErrorDocument carries the
- * callback's Set-Cookie). */
+/* 1 when the module handles r, or r carries the module's values in its
+ * cookie: mod_session writes that cookie back on any request under
+ * Session On (SessionMaxAge), and core logs what it writes at debug. The
+ * mark on the initial request carries it to subrequests and internal
+ * redirects (an ErrorDocument carries the callback's Set-Cookie). */
 static int threads_logcap_is_ours(request_rec *r)
 {
     threads_request_t *st = threads_request_state(r);
@@ -127,7 +132,8 @@ static int threads_logcap_is_ours(request_rec *r)
     }
     type = ap_auth_type(r);
     if (threads_config_is_callback(r) ||
-        (type && !strcasecmp(type, THREADS_AUTH_TYPE))) {
+        (type && !strcasecmp(type, THREADS_AUTH_TYPE)) ||
+        threads_session_in_cookies(r)) {
         st->log_capped = 1;
         return 1;
     }

@@ -312,3 +312,25 @@ apr_status_t threads_session_clear(request_rec *r)
     }
     return rv;
 }
+
+/* apr_table_do callback: 0 (stop) at a Cookie header naming an entry of
+ * the module's. */
+static int threads_session_cookie_unnamed(void *found, const char *key,
+                                          const char *value)
+{
+    if (strstr(value, THREADS_SESSION_TOKEN) ||
+        strstr(value, THREADS_SESSION_PENDING)) {
+        *(int *)found = 1;
+        return 0;
+    }
+    return 1;
+}
+
+int threads_session_in_cookies(request_rec *r)
+{
+    int found = 0;
+
+    apr_table_do(threads_session_cookie_unnamed, &found, r->headers_in,
+                 "Cookie", NULL);
+    return found;
+}

@@ -30,5 +30,9 @@ apr_status_t threads_session_clear(request_rec *r);
  * error-level line that names what is missing (Session On, or a store)
  * and the path. */
 int threads_session_require(request_rec *r);
+/* 1 when r's Cookie headers carry the module's values (a session that
+ * mod_session_cookie keeps in the cookie): a cookie that is a credential,
+ * which mod_session may write back on any request. */
+int threads_session_in_cookies(request_rec *r);
 
 #endif /* THREADS_HTTPD_SESSION_H */

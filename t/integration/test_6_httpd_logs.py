@@ -87,6 +87,13 @@ def traced_config(h, app, tls_port, tls, module=True):
         "    SessionMaxAge 600",
         "    SessionEnv On",
         "</Location>",
+        # Public pages under the site's own session, written back on
+        # every request (SessionMaxAge): the module does not handle them,
+        # but a logged-in browser's cookie goes through them.
+        'Alias /public "%s"' % h.docroot,
+        "<Location /public>",
+        "    SessionMaxAge 600",
+        "</Location>",
         "Listen 127.0.0.1:%d" % tls_port,
         "<VirtualHost 127.0.0.1:%d>" % tls_port,
         "    ServerName localhost",
@@ -251,6 +258,12 @@ def test_logins_and_their_failures_log_no_secret_at_any_level(
 
     flow = b.login(START + "?x=1")
     token = token_of(flow.final)
+    # A public page that rewrites the session cookie (core logs what it
+    # writes at debug, AH00007).
+    r = b.get("/public/index.html")
+    assert r.status_code == 200, describe(r)
+    assert "threads.token" in urllib.parse.unquote(
+        r.headers.get("Set-Cookie", "")), describe(r)
     r = b.get("/app/include.shtml")  # an SSI subrequest to the CGI
     assert r.status_code == 200 and token in r.text, describe(r)
     assert token_of(b.get("/fcgi/page?y=2")) == token
