@@ -182,6 +182,14 @@ static int threads_cap_logs(request_rec *r)
     return DECLINED;
 }
 
+/* fixups, last: the log caps of a request whose session holds the
+ * module's values, once mod_session's fixups have loaded it. */
+static int threads_cap_logs_of_session(request_rec *r)
+{
+    threads_logcap_session(r);
+    return DECLINED;
+}
+
 /* One pool of outgoing HTTP handles per child process, shared by its
  * threads under a mutex. child_init runs before the worker threads. */
 static void threads_child_init(apr_pool_t *pchild, server_rec *s)
@@ -232,6 +240,8 @@ static void threads_register_hooks(apr_pool_t *p)
     ap_hook_check_authn(threads_authn_check_user, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_fixups(threads_authn_fixups, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_fixups(threads_cap_logs_of_session, NULL, NULL,
+                   APR_HOOK_REALLY_LAST);
     ap_hook_note_auth_failure(threads_note_auth_failure, NULL, NULL,
                               APR_HOOK_MIDDLE);
     threads_authz_register(p);

@@ -140,24 +140,19 @@ static int threads_logcap_is_ours(request_rec *r)
     return 0;
 }
 
-void threads_logcap_request(request_rec *r)
+/* Lowers r's levels to the caps; copies its log configuration only when
+ * a level is too high, so the usual request costs a few comparisons. */
+static void threads_logcap_apply(request_rec *r)
 {
-    const struct ap_logconf *l;
+    const struct ap_logconf *l = ap_get_request_logconf(r);
     struct ap_logconf *capped = NULL;
     apr_size_t i;
 
-    if (!threads_config_complete(threads_config_server(r->server)) ||
-        !threads_logcap_is_ours(r)) {
-        return;
-    }
-    l = ap_get_request_logconf(r);
     for (i = 0; i < THREADS_LOGCAP_COUNT; i++) {
         int index = threads_logcap_index[i];
 
         if (index >= 0 && ap_get_module_loglevel(l, index) >
                               threads_logcaps[i].request_level) {
-            /* Copied once, only when a level is too high: the usual
-             * request costs a few comparisons. */
             if (!capped) {
                 capped = ap_new_log_config(r->pool, l);
             }
@@ -167,5 +162,27 @@ void threads_logcap_request(request_rec *r)
     }
     if (capped) {
         r->log = capped;
+    }
+}
+
+void threads_logcap_request(request_rec *r)
+{
+    if (threads_config_complete(threads_config_server(r->server)) &&
+        threads_logcap_is_ours(r)) {
+        threads_logcap_apply(r);
+    }
+}
+
+void threads_logcap_session(request_rec *r)
+{
+    threads_request_t *st;
+
+    if (!threads_config_complete(threads_config_server(r->server))) {
+        return;
+    }
+    st = threads_request_state(r);
+    if (!st->log_capped && threads_session_holds_values(r)) {
+        st->log_capped = 1;
+        threads_logcap_apply(r);
     }
 }

@@ -34,5 +34,8 @@ int threads_session_require(request_rec *r);
  * mod_session_cookie keeps in the cookie): a cookie that is a credential,
  * which mod_session may write back on any request. */
 int threads_session_in_cookies(request_rec *r);
+/* 1 when r's session (loaded, whatever the store) holds the module's
+ * values: its cookie is a credential (the values, or a session id). */
+int threads_session_holds_values(request_rec *r);
 
 #endif /* THREADS_HTTPD_SESSION_H */

@@ -36,6 +36,7 @@ from harness import (BASE_MODULES, CALLBACK_PATH, Browser, describe,
 from harness.fastcgi import FastCGIApp
 from harness.leaks import Witness, describe_leaks, find_leaks
 from harness.sealed import forge_token, needs_crypto
+from harness.stores import SQLITE_DRIVER, dbd_lines, make_session_db
 
 MODULES = BASE_MODULES + ("dumpio", "proxy", "proxy_fcgi", "socache_shmcb",
                           "ssl")
@@ -360,3 +361,63 @@ def test_without_the_module_the_same_levels_dump_connections(
     assert h.error_log_lines(r"\[core:trace5\].*GET " + re.escape(target)), (
         "core logged no request line")
     assert not h.error_log_lines(r"THREADS00004")
+
+
+# A CGI that puts a value of its own in the session (SessionHeader): a
+# session id of mod_session_dbd that does not hold the module's values.
+SET_SESSION_CGI = """#!/bin/sh
+printf 'X-Replace-Session: probe=1\r\nContent-Type: text/plain\r\n\r\nset\n'
+"""
+
+
+def test_a_session_id_stays_out_of_the_log_on_public_pages(
+        httpd_factory, browser_factory, standin):
+    """mod_session_dbd: the cookie is a session id, as good as the session
+    to whoever holds it. With SessionMaxAge mod_session writes it back on
+    every page under Session On, the module's or not, and core logs what
+    it writes at debug (AH00007). The module caps core on every request
+    whose session holds its values; a session of the site's own (the
+    control) is still logged."""
+    if not os.path.exists(SQLITE_DRIVER):
+        pytest.skip("the APR SQLite driver is not installed "
+                    "(libaprutil1-dbd-sqlite3)")
+    h = httpd_factory(
+        start=False, modules=BASE_MODULES + ("dbd", "session_dbd"),
+        session=["SessionDBDCookieName session path=/;HttpOnly"],
+        log_level="debug")
+    db = make_session_db(os.path.join(h.dir, "db"))
+    h.extra = "\n".join(dbd_lines(db) + [
+        'Alias /public "%s"' % h.docroot,
+        "<Location /public>",
+        "    SessionMaxAge 600",
+        "</Location>",
+        "<Location /cgi-bin/probe.cgi>",
+        "    SessionHeader X-Replace-Session",
+        "</Location>",
+    ])
+    h.start()
+    script = os.path.join(h.cgi_dir, "probe.cgi")
+    with open(script, "w") as f:
+        f.write(SET_SESSION_CGI)
+    os.chmod(script, 0o755)
+
+    control = browser_factory(h)
+    r = control.get("/cgi-bin/probe.cgi")
+    assert r.status_code == 200, describe(r)
+    site_session = control.cookie()
+    assert site_session, describe(r)
+
+    b = browser_factory(h)
+    b.login("/app/env.cgi")
+    sid = b.cookie()
+    r = b.get("/public/index.html")
+    assert r.status_code == 200, describe(r)
+    assert sid in r.headers.get("Set-Cookie", ""), describe(r)
+    assert b.get("/public/index.html").status_code == 200
+    h.stop()
+    log = h.error_log()
+    assert any("AH00007" in ln and site_session in ln
+               for ln in log.splitlines()), (
+        "core's AH00007 is not on: the control proves nothing")
+    leaked = [ln for ln in log.splitlines() if sid in ln]
+    assert not leaked, "the session id is in the log:\n" + "\n".join(leaked)

@@ -192,7 +192,8 @@ def test_full_login_with_long_lived_token_and_profile(server, rec,
 
 
 def test_failed_long_lived_exchange_and_profile(server, rec, standin):
-    standin.set_fault("exchange", "reject", count=1)
+    # Refused with an error other than 190 (which would end the login).
+    standin.set_fault("exchange", "reject", count=1, code=100)
     standin.set_fault("me", "garbage", count=1)
     mark = server.error_log_mark()
     flow = rec.login()
