@@ -226,10 +226,15 @@ def test_server_with_none_of_the_three_is_accepted(configtest):
 # 2. Accepted forms take effect
 # ---------------------------------------------------------------------------
 
+@pytest.mark.parametrize("mode", [0o644, 0o600], ids=["0644", "0600"])
 def test_app_secret_from_a_file(httpd_factory, browser_factory, standin,
-                                filedir):
+                                filedir, mode):
+    """0600: a secret file only root may read works, since httpd reads
+    it at startup as root, before the children change user (which the
+    startup check of files the children read therefore leaves alone)."""
     secret = "file-secret-3b8e41d0c7"
     path = write_file(filedir, "app-secret", secret + "\r\nline two\n")
+    os.chmod(path, mode)
     standin.app_secret = secret
     h = httpd_factory(directives={"ThreadsAppSecret": "file:" + path})
     b = browser_factory(h)
@@ -238,6 +243,46 @@ def test_app_secret_from_a_file(httpd_factory, browser_factory, standin,
     assert post.form["client_secret"] == [secret]
     assert cgi_env(flow.final)["REMOTE_USER"] == USER_ID
     assert secret not in h.error_log()
+    assert not h.error_log_lines(r"\[threads_oauth:(warn|error)\]"), (
+        h.error_log_tail(20))
+
+
+HTACCESS = """AuthType Threads
+Require valid-user
+ThreadsScope threads_basic threads_content_publish
+ThreadsUnauthAction auth
+ThreadsPassAs env
+ThreadsRemoteUser id
+"""
+
+
+def test_per_directory_directives_in_an_htaccess_file(
+        httpd_factory, browser_factory, standin):
+    """README: in .htaccess the per-directory directives need AllowOverride
+    AuthConfig; with it they protect the directory, with another override
+    only httpd refuses the file (500)."""
+    h = httpd_factory(start=False)
+    for name, override in (("ht", "AuthConfig"),
+                           ("ht-fileinfo", "FileInfo")):
+        d = os.path.join(h.docroot, name)
+        os.makedirs(d)
+        write_file(d, ".htaccess", HTACCESS)
+        write_file(d, "page.html", "<p>behind .htaccess</p>\n")
+        os.chmod(d, 0o755)
+        h.extra += '\n<Directory "%s">\n    AllowOverride %s\n</Directory>' \
+            % (d, override)
+    h.start()
+    b = browser_factory(h)
+    r = b.get("/ht/page.html")
+    q = assert_authorize_redirect(r, standin)
+    assert q["scope"] == ["threads_basic,threads_content_publish"], q
+    flow = b.login("/ht/page.html")
+    assert flow.final.status_code == 200, describe(flow.final)
+    assert "behind .htaccess" in flow.final.text
+    r = browser_factory(h).get("/ht-fileinfo/page.html")
+    assert r.status_code == 500, describe(r)
+    assert h.error_log_lines(r"\.htaccess: \S+ not allowed here"), (
+        h.error_log_tail(10))
 
 
 @pytest.mark.parametrize("written", [

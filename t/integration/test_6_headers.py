@@ -120,6 +120,24 @@ def test_answer_carries_each_header_once(server, browser_factory, standin,
     assert_module_headers(resp, session_cookies=cookies)
 
 
+# The answers that write the session, on a site without headers of its
+# own: mod_session adds its own Cache-Control and a second Set-Cookie
+# there, which the site's headers above would hide.
+PLAIN_SITE = ("logout", "cancelled", "code-refused", "threads-down",
+              "login-start")
+
+
+@pytest.mark.parametrize("answer", PLAIN_SITE)
+def test_plain_site_answer_carries_each_header_once(
+        httpd_factory, browser_factory, standin, answer):
+    h = httpd_factory(extra="ThreadsHttpTimeout %d" % HTTP_TIMEOUT)
+    get, status, cookies = ANSWERS[answer]
+    resp = get(browser_factory(h), standin)
+    assert resp.status_code == status, describe(resp)
+    assert_module_headers(resp, session_cookies=cookies)
+    assert resp.headers.get("Cache-Control") == "no-store", describe(resp)
+
+
 # ---------------------------------------------------------------------------
 # An ErrorDocument of the callback's errors
 # ---------------------------------------------------------------------------
