@@ -145,7 +145,7 @@ $(BUILD)/unit_tests: $(CORE_SRCS) $(CORE_HDRS) $(UNIT_SRCS) t/unit/unit.h
 unit: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests
 
-lint:
+lint: module
 	@scripts/lint.sh
 
 # The manual (docs/mod_threads_oauth.html), conf/threads_oauth.conf and

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Static checks run by make test: formatting, cppcheck, and the module's
-# own structural rules (layout, log IDs, config merge coverage), and the
-# manual against the code's directive table and counters.
+# own structural rules (layout, log IDs, config merge coverage), the
+# public httpd and APR API of what the built module calls, and the manual
+# against the code's directive table and counters.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,9 @@ echo "lint: pyflakes"
 PY_FILES=$(find . -name '*.py' -not -path './.git/*' \
     -not -path './t/browser/node_modules/*' | sort)
 /usr/bin/python3 -m pyflakes $PY_FILES
+
+echo "lint: the httpd and APR functions the module calls are public API"
+/usr/bin/python3 scripts/check_symbols.py
 
 echo "lint: layout, log IDs and config merge"
 /usr/bin/python3 scripts/check_structure.py
