@@ -61,7 +61,16 @@ threads_refresh_e threads_refresh_if_due(request_rec *r, threads_token_t *t)
         /* Copies of this cookie hold the same dead token: with a store,
          * they end here too instead of each asking Threads again. */
         (void)threads_revoke_login(r, t); /* a failure is logged there */
-        threads_session_write_token(r, NULL);
+        if (threads_session_write_token(r, NULL) != APR_SUCCESS) {
+            /* This request logs in again all the same; the cookie keeps
+             * the dead token, which the pace keeps from another call
+             * within the hour. */
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                          THREADS_LOGNO(00232) "token of user %s: the "
+                                               "session did not drop the "
+                                               "dead token",
+                          t->user_id);
+        }
         return THREADS_REFRESH_DEAD;
     }
     threads_count(status == OK ? THREADS_C_REFRESH_DONE
