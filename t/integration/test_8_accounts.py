@@ -506,7 +506,7 @@ def test_cross_site_logout_asks_first(shared_httpd, browser_factory,
     assert_not_logged_in(b, standin)
 
 
-@pytest.mark.parametrize("site", ["same-origin", "none", None])
+@pytest.mark.parametrize("site", ["same-origin", "same-site", "none", None])
 def test_logout_from_the_site_itself_is_at_once(shared_httpd,
                                                 browser_factory, standin,
                                                 fresh_user, site):
