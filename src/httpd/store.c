@@ -41,10 +41,10 @@
 #define THREADS_STORE_VALUE_MAX 4096
 /* How often a failing store is logged, per process. */
 #define THREADS_STORE_COMPLAINT_SECONDS 60
-/* After a failed lookup, how long this process reads nothing from the
- * store: requests do not each wait on a store that is down (a dropped
- * connection costs the provider's whole timeout), nor each make the
- * provider log its own error. */
+/* After a failed call, how long this process neither reads from nor
+ * writes to the store: requests do not each wait on a store that is down
+ * (a dropped connection costs the provider's whole timeout), nor each
+ * make the provider log its own error. */
 #define THREADS_STORE_BACKOFF_SECONDS 5
 /* How often a process proves with a write that a store answering "not
  * found" is there at all: apr_redis and apr_memcache answer "not found"
@@ -448,14 +448,36 @@ static apr_status_t threads_store_heartbeat(threads_store_t *store,
     return APR_STATUS_IS_NOTFOUND(rv) ? APR_EGENERAL : rv;
 }
 
+/* 1 while this process backs off from store after a failure. */
+static int threads_store_backing_off(threads_store_t *store, apr_uint32_t now)
+{
+    return now < apr_atomic_read32(&store->backoff_until);
+}
+
+/* rv, after a write that failed (or, for rv a failure, any call): backs
+ * this process off the store. */
+static apr_status_t threads_store_failed(threads_store_t *store,
+                                         apr_uint32_t now, apr_status_t rv)
+{
+    apr_atomic_set32(&store->backoff_until,
+                     now + THREADS_STORE_BACKOFF_SECONDS);
+    return rv;
+}
+
+/* The seconds of now, as the backoff counts them. */
+static apr_uint32_t threads_store_now(void)
+{
+    return (apr_uint32_t)apr_time_sec(apr_time_now());
+}
+
 apr_status_t threads_store_get(threads_store_t *store, server_rec *s,
                                apr_pool_t *p, const char *key, char **value,
                                apr_size_t *len)
 {
-    apr_uint32_t now = (apr_uint32_t)apr_time_sec(apr_time_now());
+    apr_uint32_t now = threads_store_now();
     apr_status_t rv;
 
-    if (now < apr_atomic_read32(&store->backoff_until)) {
+    if (threads_store_backing_off(store, now)) {
         *value = NULL;
         *len = 0;
         return APR_EAGAIN;
@@ -480,8 +502,7 @@ apr_status_t threads_store_get(threads_store_t *store, server_rec *s,
         }
     }
     if (rv != APR_SUCCESS && !APR_STATUS_IS_NOTFOUND(rv)) {
-        apr_atomic_set32(&store->backoff_until,
-                         now + THREADS_STORE_BACKOFF_SECONDS);
+        return threads_store_failed(store, now, rv);
     }
     return rv;
 }
@@ -491,14 +512,19 @@ apr_status_t threads_store_put(threads_store_t *store, server_rec *s,
                                const char *value, apr_size_t len,
                                apr_int64_t expiry)
 {
-    apr_status_t rv = threads_store_lock_for_provider(store);
+    apr_uint32_t now = threads_store_now();
+    apr_status_t rv;
 
+    if (threads_store_backing_off(store, now)) {
+        return APR_EAGAIN;
+    }
+    rv = threads_store_lock_for_provider(store);
     if (rv != APR_SUCCESS) {
         return rv;
     }
     rv = threads_store_write(store, s, p, key, value, len, expiry);
     threads_store_unlock_for_provider(store);
-    return rv;
+    return rv == APR_SUCCESS ? rv : threads_store_failed(store, now, rv);
 }
 
 /* How many times an update or a claim reads back what it wrote. */
@@ -549,14 +575,19 @@ apr_status_t threads_store_update(threads_store_t *store, server_rec *s,
                                   apr_pool_t *p, const char *key,
                                   threads_store_update_fn *update, void *ctx)
 {
-    apr_status_t rv = apr_global_mutex_lock(store->mutex);
+    apr_uint32_t now = threads_store_now();
+    apr_status_t rv;
 
+    if (threads_store_backing_off(store, now)) {
+        return APR_EAGAIN;
+    }
+    rv = apr_global_mutex_lock(store->mutex);
     if (rv != APR_SUCCESS) {
         return rv;
     }
     rv = threads_store_merge(store, s, p, key, update, ctx);
     apr_global_mutex_unlock(store->mutex);
-    return rv;
+    return rv == APR_SUCCESS ? rv : threads_store_failed(store, now, rv);
 }
 
 /* The value a claim writes: random, so that reading it back tells this
@@ -578,8 +609,13 @@ apr_status_t threads_store_claim(threads_store_t *store, server_rec *s,
 {
     char *current, *mark;
     apr_size_t len;
-    apr_status_t rv = threads_store_claim_mark(p, &mark);
+    apr_uint32_t now = threads_store_now();
+    apr_status_t rv;
 
+    if (threads_store_backing_off(store, now)) {
+        return APR_EAGAIN;
+    }
+    rv = threads_store_claim_mark(p, &mark);
     if (rv != APR_SUCCESS) {
         return rv;
     }
@@ -603,7 +639,10 @@ apr_status_t threads_store_claim(threads_store_t *store, server_rec *s,
         }
     }
     apr_global_mutex_unlock(store->mutex);
-    return rv;
+    /* A "not found" after the write: the write did not hold. */
+    return rv == APR_SUCCESS || APR_STATUS_IS_EEXIST(rv)
+               ? rv
+               : threads_store_failed(store, now, rv);
 }
 
 void threads_store_complain(threads_store_t *store, request_rec *r,
