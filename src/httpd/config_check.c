@@ -426,17 +426,45 @@ static void threads_config_server_warnings(apr_pool_t *ptemp, server_rec *s,
     }
 }
 
+/* 1 when the configuration tree under d names a session store's cookie
+ * (SessionCookieName[2], SessionDBDCookieName[2]) anywhere. */
+static int threads_config_names_store(const ap_directive_t *d)
+{
+    for (; d; d = d->next) {
+        if (!strncasecmp(d->directive, "SessionCookieName", 17) ||
+            !strncasecmp(d->directive, "SessionDBDCookieName", 20) ||
+            threads_config_names_store(d->first_child)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void threads_config_warn(apr_pool_t *ptemp, server_rec *main_server,
                          int starting)
 {
     server_rec *s;
+    int configured = 0;
 
     for (s = main_server; s; s = s->next) {
         const threads_server_conf_t *sc = threads_config_server(s);
 
         if (threads_config_complete(sc) &&
             !threads_config_seen(main_server, s, sc)) {
+            configured = 1;
             threads_config_server_warnings(ptemp, s, sc, starting);
         }
+    }
+    /* Session On without a store is seen only per request (00057):
+     * mod_session's configuration is its own. What the files show is
+     * said here; .htaccess files, read later, may still name one. */
+    if (configured && !threads_config_names_store(ap_conftree)) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, main_server,
+                     THREADS_LOGNO(00233) "no SessionCookieName nor "
+                                          "SessionDBDCookieName in the "
+                                          "configuration: mod_session has "
+                                          "nowhere to keep logins, and every "
+                                          "sign-in will answer 500 unless an "
+                                          ".htaccess file names one");
     }
 }

@@ -466,7 +466,7 @@ def test_server_without_the_three_answers_500(httpd_factory,
 # The warnings the configuration alone gives, by log ID.
 STARTUP_WARNINGS = ("THREADS00020", "THREADS00023", "THREADS00024",
                     "THREADS00029", "THREADS00030", "THREADS00031",
-                    "THREADS00032")
+                    "THREADS00032", "THREADS00233")
 SECRET_FILE = "{secret file}"  # stands for the path of an existing file
 
 # id -> (log ID, directives, what the warning line names)
@@ -539,6 +539,23 @@ def test_startup_warning_on_the_console_and_once_in_the_error_log(
     assert warning_ids(h.error_log()) == [logno, logno], h.error_log()
     # Whatever else: the secret is never logged.
     assert secret_path not in h.error_log() + h.read_stderr() + out
+
+
+def test_a_configuration_without_a_session_store_is_warned_about(
+        httpd_factory, browser_factory):
+    """Session On, but no SessionCookieName nor SessionDBDCookieName
+    anywhere: httpd -t and the start say so (THREADS00233), and a sign-in
+    answers 500 with the error line that names the path (THREADS00057)."""
+    h = httpd_factory(start=False, session=[])
+    rc, out = h.configtest()
+    assert rc == 0 and "Syntax OK" in out, out
+    assert warning_ids(out) == ["THREADS00233"], out
+    h.start()
+    assert warning_ids(h.error_log()) == ["THREADS00233"], h.error_log()
+    r = browser_factory(h).get("/app/env.cgi")
+    assert r.status_code == 500, describe(r)
+    line, = h.error_log_lines(r"THREADS00057")
+    assert "/app/env.cgi" in line, line
 
 
 def test_clean_configuration_gives_no_startup_warning(httpd_factory):
