@@ -72,5 +72,11 @@ def test_install_keeps_a_changed_conf(destdir):
     with open(conf) as f:
         assert f.read().endswith("ThreadsAppId 1\n")
     assert os.path.exists(conf + ".new")
-    assert make("uninstall", *args).returncode == 0
-    assert files_under(destdir) == []
+    # make uninstall removes what it installed, but not the admin's edit:
+    # the changed .conf stays, and says so.
+    r = make("uninstall", *args)
+    assert r.returncode == 0 and "kept" in r.stdout, r.stdout + r.stderr
+    assert files_under(destdir) == [
+        "etc/apache2/mods-available/threads_oauth.conf"]
+    with open(conf) as f:
+        assert f.read().endswith("ThreadsAppId 1\n")
