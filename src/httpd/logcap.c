@@ -180,6 +180,8 @@ void threads_logcap_session(request_rec *r)
     if (!threads_config_complete(threads_config_server(r->server))) {
         return;
     }
+    /* Whether or not a Cookie header is left: mod_session_dbd has removed
+     * it by now (SessionDBDCookieRemove). */
     st = threads_request_state(r);
     if (!st->log_capped && threads_session_holds_values(r)) {
         st->log_capped = 1;
