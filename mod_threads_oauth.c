@@ -174,20 +174,30 @@ static int threads_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-/* translate_name and post_perdir_config: the log caps, after each
- * per-directory merge and before mod_rewrite's own translate_name. */
+/* translate_name: the log caps from the early per-directory merge,
+ * before mod_rewrite's own translate_name. The session is not loaded
+ * yet: loading it here would let mod_session_dbd remove the Cookie
+ * header before the server's rewrite rules see it. */
 static int threads_cap_logs(request_rec *r)
 {
-    threads_logcap_request(r);
+    threads_logcap_request(r, 0);
     return DECLINED;
 }
 
-/* fixups, last: the log caps of a request whose session holds the
- * module's values, once mod_session's fixups have loaded it. */
+/* post_perdir_config and fixups (last): the log caps after the final
+ * per-directory merge, the session's values included. */
 static int threads_cap_logs_of_session(request_rec *r)
 {
-    threads_logcap_session(r);
+    threads_logcap_request(r, 1);
     return DECLINED;
+}
+
+/* insert_error_filter: an answer made before post_perdir_config (a
+ * redirect of the server's rewrite rules) into which mod_session still
+ * writes the session. */
+static void threads_cap_logs_of_error(request_rec *r)
+{
+    threads_logcap_request(r, 1);
 }
 
 /* One pool of outgoing HTTP handles per child process, shared by its
@@ -233,7 +243,7 @@ static void threads_register_hooks(apr_pool_t *p)
     ap_hook_child_init(threads_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_create_request(threads_request_create, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_translate_name(threads_cap_logs, NULL, NULL, APR_HOOK_REALLY_FIRST);
-    ap_hook_post_perdir_config(threads_cap_logs, NULL, NULL,
+    ap_hook_post_perdir_config(threads_cap_logs_of_session, NULL, NULL,
                                APR_HOOK_REALLY_FIRST);
     ap_hook_header_parser(threads_authn_header_parser, NULL, NULL,
                           APR_HOOK_FIRST);
@@ -252,6 +262,8 @@ static void threads_register_hooks(apr_pool_t *p)
                       APR_HOOK_MIDDLE);
     ap_hook_insert_filter(threads_page_insert_filter, NULL, NULL,
                           APR_HOOK_MIDDLE);
+    ap_hook_insert_error_filter(threads_cap_logs_of_error, NULL, NULL,
+                                APR_HOOK_REALLY_FIRST);
     ap_hook_insert_error_filter(threads_page_insert_error_filter, NULL, NULL,
                                 APR_HOOK_MIDDLE);
     /* After mod_session's filter (AP_FTYPE_CONTENT_SET), before the

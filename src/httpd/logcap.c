@@ -117,12 +117,16 @@ void threads_logcap_setup(apr_pool_t *pconf, server_rec *main_server)
                  names);
 }
 
-/* 1 when the module handles r, or r carries the module's values in its
- * cookie: mod_session writes that cookie back on any request under
- * Session On (SessionMaxAge), and core logs what it writes at debug. The
- * mark on the initial request carries it to subrequests and internal
- * redirects (an ErrorDocument carries the callback's Set-Cookie). */
-static int threads_logcap_is_ours(request_rec *r)
+/* 1 when the module handles r or r carries the module's values: the
+ * callback, AuthType Threads, a Cookie header with the module's entries
+ * (mod_session_cookie), or, once the session may be loaded
+ * (with_session), a session that holds them whatever the store (a
+ * mod_session_dbd id is a credential too). mod_session writes that
+ * cookie back on any request under Session On (SessionMaxAge), and core
+ * logs what it writes at debug. The mark on the initial request carries
+ * it to subrequests and internal redirects (an ErrorDocument carries the
+ * callback's Set-Cookie). */
+static int threads_logcap_is_ours(request_rec *r, int with_session)
 {
     threads_request_t *st = threads_request_state(r);
     const char *type;
@@ -133,7 +137,8 @@ static int threads_logcap_is_ours(request_rec *r)
     type = ap_auth_type(r);
     if (threads_config_is_callback(r) ||
         (type && !strcasecmp(type, THREADS_AUTH_TYPE)) ||
-        threads_session_in_cookies(r)) {
+        threads_session_in_cookies(r) ||
+        (with_session && threads_session_holds_values(r))) {
         st->log_capped = 1;
         return 1;
     }
@@ -165,26 +170,13 @@ static void threads_logcap_apply(request_rec *r)
     }
 }
 
-void threads_logcap_request(request_rec *r)
+void threads_logcap_request(request_rec *r, int with_session)
 {
+    /* A subrequest may have marked the main request first (mod_dir's,
+     * in fixups): every request the mark covers is capped on its own
+     * r->log, so each one applies the caps, not only the first. */
     if (threads_config_complete(threads_config_server(r->server)) &&
-        threads_logcap_is_ours(r)) {
-        threads_logcap_apply(r);
-    }
-}
-
-void threads_logcap_session(request_rec *r)
-{
-    threads_request_t *st;
-
-    if (!threads_config_complete(threads_config_server(r->server))) {
-        return;
-    }
-    /* Whether or not a Cookie header is left: mod_session_dbd has removed
-     * it by now (SessionDBDCookieRemove). */
-    st = threads_request_state(r);
-    if (!st->log_capped && threads_session_holds_values(r)) {
-        st->log_capped = 1;
+        threads_logcap_is_ours(r, with_session)) {
         threads_logcap_apply(r);
     }
 }

@@ -374,10 +374,10 @@ def test_a_session_id_stays_out_of_the_log_on_public_pages(
         httpd_factory, browser_factory, standin):
     """mod_session_dbd: the cookie is a session id, as good as the session
     to whoever holds it. With SessionMaxAge mod_session writes it back on
-    every page under Session On, the module's or not, and core logs what
-    it writes at debug (AH00007). The module caps core on every request
-    whose session holds its values; a session of the site's own (the
-    control) is still logged."""
+    every page under Session On, the module's or not, error answers and
+    redirects included, and core logs what it writes at debug (AH00007).
+    The module caps core on every request whose session holds its values;
+    a session of the site's own (the control) is still logged."""
     if not os.path.exists(SQLITE_DRIVER):
         pytest.skip("the APR SQLite driver is not installed "
                     "(libaprutil1-dbd-sqlite3)")
@@ -391,6 +391,12 @@ def test_a_session_id_stays_out_of_the_log_on_public_pages(
         "<Location /public>",
         "    SessionMaxAge 600",
         "</Location>",
+        "<Location /public/denied>",
+        "    Require all denied",
+        "</Location>",
+        # An answer made at translate_name, before the final merge.
+        "RewriteEngine On",
+        "RewriteRule ^/public/old$ /public/index.html [R=302,L]",
         "<Location /cgi-bin/probe.cgi>",
         "    SessionHeader X-Replace-Session",
         "</Location>",
@@ -410,10 +416,14 @@ def test_a_session_id_stays_out_of_the_log_on_public_pages(
     b = browser_factory(h)
     b.login("/app/env.cgi")
     sid = b.cookie()
-    r = b.get("/public/index.html")
-    assert r.status_code == 200, describe(r)
-    assert sid in r.headers.get("Set-Cookie", ""), describe(r)
-    assert b.get("/public/index.html").status_code == 200
+    # A page; a directory, whose index a subrequest finds first; a page
+    # refused before fixups; a redirect of the server's rewrite rules.
+    # mod_session writes the id back into each answer.
+    for path, status in (("/public/index.html", 200), ("/public/", 200),
+                         ("/public/denied", 403), ("/public/old", 302)):
+        r = b.get(path)
+        assert r.status_code == status, describe(r)
+        assert sid in r.headers.get("Set-Cookie", ""), describe(r)
     h.stop()
     log = h.error_log()
     assert any("AH00007" in ln and site_session in ln
