@@ -26,12 +26,12 @@ DEMO="apache2 openssl python3 python3-requests"
 # workers, the harness's HTTP client and the stand-in's crypto, the
 # session store of mod_session_dbd, a real browser, the fuzzers' clang,
 # the benchmark's wrk, the package build (lintian included) for the
-# system install test, redis and faketime for the revocation store and
-# clock tests.
+# system install test, redis, memcached and faketime for the revocation
+# store and clock tests.
 TEST="$DEB $DEMO check valgrind clang-format cppcheck python3-pyflakes
 python3-pytest python3-pytest-xdist python3-requests python3-cryptography
 libaprutil1-dbd-sqlite3 chromium clang libclang-rt-14-dev wrk
-redis-server faketime"
+redis-server memcached faketime"
 
 [ $# -gt 0 ] || set -- build
 PACKAGES=""

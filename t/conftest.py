@@ -31,6 +31,8 @@ Function scope:
   browser          Browser(httpd)
   redis            redis_server, running and emptied (statistics too); a
                    test may stop() it, it runs again for the next
+  memcached        a memcached of the test's own on loopback
+                   (harness.memcached), stopped after
   browser_factory  browser_factory(httpd=None) -> a new Browser (own cookies)
   configtest       configtest(extra="", directives=None, location_app=True)
                    -> (rc, output) of `apache2 -t`
@@ -55,6 +57,7 @@ import pytest
 
 import harness
 from harness.redis import REDIS_SERVER, RedisServer
+from harness.memcached import MEMCACHED, Memcached
 from standin import ThreadsStandin, make_tls_material
 
 
@@ -142,6 +145,17 @@ def redis_server(workdir):
     r.start()
     yield r
     r.remove()
+
+
+@pytest.fixture
+def memcached():
+    """A memcached of the test's own on loopback, stopped after."""
+    if not os.access(MEMCACHED, os.X_OK):
+        pytest.skip("memcached is not installed (Debian package memcached)")
+    m = Memcached()
+    m.start()
+    yield m
+    m.stop()
 
 
 @pytest.fixture

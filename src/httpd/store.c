@@ -70,7 +70,15 @@ struct threads_store_t {
     /* For a store in httpd's own memory, which keys it can hold; NULL
      * for the others, which other servers write too. */
     threads_store_marks_t *marks;
+    /* The longest an entry can be kept (seconds), or 0 for no limit. */
+    apr_int64_t keep_max;
 };
+
+/* memcached reads a time to live over 30 days as a Unix time, and
+ * mod_socache_memcache sends a relative one: an entry kept longer would
+ * be in 1970, gone at once. Its entries are kept 30 days at most. */
+#define THREADS_STORE_MEMCACHE          "memcache"
+#define THREADS_STORE_MEMCACHE_KEEP_MAX (30 * 86400)
 
 /* The provider whose memory is this httpd's alone. */
 #define THREADS_STORE_OWN_MEMORY "shmcb"
@@ -290,6 +298,9 @@ threads_store_t *threads_store_setup(apr_pool_t *pconf, apr_pool_t *ptemp,
     store = apr_pcalloc(pconf, sizeof(*store));
     store->spec = spec;
     name = threads_store_split(ptemp, spec, &args);
+    if (!strcmp(name, THREADS_STORE_MEMCACHE)) {
+        store->keep_max = THREADS_STORE_MEMCACHE_KEEP_MAX;
+    }
     store->provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name,
                                          AP_SOCACHE_PROVIDER_VERSION);
     if (!store->provider) {
@@ -414,6 +425,13 @@ static apr_status_t threads_store_write(threads_store_t *store, server_rec *s,
     kept = apr_pstrcat(p, kept, apr_pstrmemdup(p, value, len), NULL);
     if (store->marks) {
         threads_store_marks_set(store->marks, key, strlen(key));
+    }
+    if (store->keep_max) {
+        apr_int64_t latest = apr_time_sec(apr_time_now()) + store->keep_max;
+
+        if (expiry > latest) {
+            expiry = latest;
+        }
     }
     return store->provider->store(
         store->instance, s, (const unsigned char *)key,
@@ -567,8 +585,12 @@ static apr_status_t threads_store_merge(threads_store_t *store, server_rec *s,
     }
     /* Still changing under us after every read back: the last write
      * stands, which holds the change unless another server wrote after
-     * this last read. */
-    return rv == APR_SUCCESS || APR_STATUS_IS_NOTFOUND(rv) ? APR_SUCCESS : rv;
+     * this last read. Read back as missing, every write was lost: a
+     * failure, not a change held. */
+    if (APR_STATUS_IS_NOTFOUND(rv)) {
+        return APR_EGENERAL;
+    }
+    return rv;
 }
 
 apr_status_t threads_store_update(threads_store_t *store, server_rec *s,

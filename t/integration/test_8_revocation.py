@@ -528,6 +528,35 @@ def test_redis_down_keeps_users_served_and_meta_answers_503(
     assert_not_logged_in(copy, standin)
 
 
+@needs_crypto
+def test_memcache_keeps_revocations_of_60_day_logins(
+        httpd_factory, browser_factory, standin, memcached):
+    """A revocation is kept for weeks (a logged-out 60-day login, every
+    login of a user); memcached reads a time to live over 30 days as a
+    Unix time, which would put the entry in 1970, gone at once, while the
+    logout and Meta's callback answered as done. The module keeps
+    memcache entries 30 days at most: they hold."""
+    a, b = [httpd_factory(name=name, **with_store(
+        memcached.spec, dict(SHARED, ThreadsLongLivedToken="On")))
+        for name in ("node1", "node2")]
+    one = browser_factory(a)
+    one.login(START)
+    assert token_record(one)["k"] == "l"
+    copy = copy_of(browser_factory, one, b)
+    logged_in(copy)
+    assert_redirect_to(one.get(CALLBACK_PATH + "?logout=/"), a, "/")
+    assert_not_logged_in(copy, standin)
+
+    standin.user_id = OTHER_USER
+    two = browser_factory(b)
+    two.login(START)
+    two_copy = copy_of(browser_factory, two, a)
+    assert_module_json(post_meta(b, "deauthorize", standin.signed_request(
+        user_id=OTHER_USER)), 200)
+    assert_not_logged_in(two_copy, standin)
+    standin.user_id = USER_ID
+
+
 def test_one_store_lookup_per_request(httpd_factory, browser_factory,
                                       standin, redis):
     """The hot path reads the user's record once per request, whatever
