@@ -472,20 +472,26 @@ static int threads_store_backing_off(threads_store_t *store, apr_uint32_t now)
     return now < apr_atomic_read32(&store->backoff_until);
 }
 
-/* rv, after a write that failed (or, for rv a failure, any call): backs
- * this process off the store. */
-static apr_status_t threads_store_failed(threads_store_t *store,
-                                         apr_uint32_t now, apr_status_t rv)
-{
-    apr_atomic_set32(&store->backoff_until,
-                     now + THREADS_STORE_BACKOFF_SECONDS);
-    return rv;
-}
-
 /* The seconds of now, as the backoff counts them. */
 static apr_uint32_t threads_store_now(void)
 {
     return (apr_uint32_t)apr_time_sec(apr_time_now());
+}
+
+/* rv, a failed call: backs this process off the store, counted from the
+ * end of the call (a call that timed out took seconds), and only ever
+ * later (threads failing at once each raise it). */
+static apr_status_t threads_store_failed(threads_store_t *store,
+                                         apr_status_t rv)
+{
+    apr_uint32_t until = threads_store_now() + THREADS_STORE_BACKOFF_SECONDS;
+    apr_uint32_t seen;
+
+    do {
+        seen = apr_atomic_read32(&store->backoff_until);
+    } while (seen < until &&
+             apr_atomic_cas32(&store->backoff_until, until, seen) != seen);
+    return rv;
 }
 
 apr_status_t threads_store_get(threads_store_t *store, server_rec *s,
@@ -520,7 +526,7 @@ apr_status_t threads_store_get(threads_store_t *store, server_rec *s,
         }
     }
     if (rv != APR_SUCCESS && !APR_STATUS_IS_NOTFOUND(rv)) {
-        return threads_store_failed(store, now, rv);
+        return threads_store_failed(store, rv);
     }
     return rv;
 }
@@ -542,7 +548,7 @@ apr_status_t threads_store_put(threads_store_t *store, server_rec *s,
     }
     rv = threads_store_write(store, s, p, key, value, len, expiry);
     threads_store_unlock_for_provider(store);
-    return rv == APR_SUCCESS ? rv : threads_store_failed(store, now, rv);
+    return rv == APR_SUCCESS ? rv : threads_store_failed(store, rv);
 }
 
 /* How many times an update or a claim reads back what it wrote. */
@@ -597,19 +603,23 @@ apr_status_t threads_store_update(threads_store_t *store, server_rec *s,
                                   apr_pool_t *p, const char *key,
                                   threads_store_update_fn *update, void *ctx)
 {
-    apr_uint32_t now = threads_store_now();
     apr_status_t rv;
 
-    if (threads_store_backing_off(store, now)) {
-        return APR_EAGAIN;
-    }
+    /* Always tried, backing off or not: updates are revocations (a
+     * logout, Meta's callbacks), rare and each worth its wait, where a
+     * skipped one would leave a session valid that should have ended. */
     rv = apr_global_mutex_lock(store->mutex);
     if (rv != APR_SUCCESS) {
         return rv;
     }
     rv = threads_store_merge(store, s, p, key, update, ctx);
     apr_global_mutex_unlock(store->mutex);
-    return rv == APR_SUCCESS ? rv : threads_store_failed(store, now, rv);
+    if (rv != APR_SUCCESS) {
+        return threads_store_failed(store, rv);
+    }
+    /* The store answered: it is back, for lookups too. */
+    apr_atomic_set32(&store->backoff_until, 0);
+    return rv;
 }
 
 /* The value a claim writes: random, so that reading it back tells this
@@ -664,7 +674,7 @@ apr_status_t threads_store_claim(threads_store_t *store, server_rec *s,
     /* A "not found" after the write: the write did not hold. */
     return rv == APR_SUCCESS || APR_STATUS_IS_EEXIST(rv)
                ? rv
-               : threads_store_failed(store, now, rv);
+               : threads_store_failed(store, rv);
 }
 
 void threads_store_complain(threads_store_t *store, request_rec *r,

@@ -28,9 +28,9 @@ void threads_store_child_init(apr_pool_t *pchild, server_rec *s);
 /* Reads key into *value (NUL-terminated, *len bytes) from p. APR_NOTFOUND
  * when there is none; any other failure is the caller's to report with
  * threads_store_complain. After a failure of any call this process
- * neither reads nor writes for a few seconds (every call answers
- * APR_EAGAIN at once): a store that is down does not slow every request,
- * nor make its provider log each one. */
+ * neither reads, puts nor claims for a few seconds (APR_EAGAIN at once):
+ * a store that is down does not slow every request, nor make its
+ * provider log each one. Updates (revocations) are always tried. */
 apr_status_t threads_store_get(threads_store_t *store, server_rec *s,
                                apr_pool_t *p, const char *key, char **value,
                                apr_size_t *len);
