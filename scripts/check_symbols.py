@@ -51,19 +51,28 @@ def undefined_symbols(so):
 def exported(name, text):
     """1 when a header declares name for modules: a function or data of
     AP_DECLARE, APR_DECLARE, APU_DECLARE (and their _NONSTD, _DATA
-    forms), or the ap_hook_ / ap_run_ function of a declared hook. A
-    plain prototype (ap_response_code_string in mod_core.h) is httpd's
-    own, not exported to modules."""
+    forms; not AP_CORE_DECLARE, which httpd keeps for itself), or the
+    ap_hook_ / ap_run_ / ap_hook_get_ function of a declared hook. A plain
+    prototype (ap_response_code_string in mod_core.h) is httpd's own."""
     n = re.escape(name)
-    if re.search(r"_DECLARE(?:_NONSTD)?\s*\([^;{]*?\)\s*\**\s*%s\s*\(" % n,
-                 text):
+    if re.search(r"(?<![A-Z_])(?:AP|APR|APU)_DECLARE(?:_NONSTD)?\s*"
+                 r"\([^;{]*?\)\s*\**\s*%s\s*\(" % n, text):
         return True
-    if re.search(r"_DECLARE_DATA\b[^;]*\b%s\b" % n, text):
+    if re.search(r"(?<![A-Z_])(?:AP|APR|APU)_DECLARE_DATA\b[^;]*\b%s\b"
+                 % n, text):
         return True
-    hook = re.match(r"ap_(?:hook_get|hook|run)_(\w+)$", name)
-    return bool(hook and re.search(
-        r"DECLARE\w*HOOK\s*\([^;]*?\b%s\b" % re.escape(hook.group(1)),
-        text))
+    for pattern in (r"ap_hook_get_(\w+)$", r"ap_(?:hook|run)_(\w+)$"):
+        hook = re.match(pattern, name)
+        if hook and re.search(r"DECLARE\w*HOOK\s*\([^;]*?\b%s\b"
+                              % re.escape(hook.group(1)), text):
+            return True
+    return False
+
+
+def without_comments(text):
+    """C text without its /* */ comments (an example in a comment declares
+    nothing)."""
+    return re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
 
 
 def main():
@@ -74,7 +83,7 @@ def main():
     for d in include_dirs():
         for path in glob.glob(os.path.join(d, "*.h")):
             with open(path, errors="replace") as f:
-                headers.append(f.read())
+                headers.append(without_comments(f.read()))
     if not headers:
         sys.exit("check_symbols: no httpd or APR headers found in %s"
                  % ", ".join(include_dirs()))

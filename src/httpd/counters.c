@@ -150,6 +150,11 @@ void threads_count_call(apr_interval_time_t elapsed)
     if (!threads_counters) {
         return;
     }
+    /* The wall clock may step back during a call. */
+    if (elapsed < 0) {
+        elapsed = 0;
+        ms = 0;
+    }
     /* Buckets by the microsecond: a call of 50.7 ms is above 50 ms. */
     while (bucket < THREADS_CALL_BUCKETS &&
            (apr_uint64_t)elapsed > threads_call_bounds[bucket] * 1000) {
