@@ -37,6 +37,7 @@ threads_refresh_e threads_refresh_if_due(request_rec *r, threads_token_t *t)
     const threads_server_conf_t *sc = threads_config_server(r->server);
     apr_int64_t now = apr_time_sec(apr_time_now());
     threads_token_reply_t reply;
+    threads_refresh_e outcome;
     int status;
 
     if (!threads_refresh_due(sc, t, now)) {
@@ -57,30 +58,18 @@ threads_refresh_e threads_refresh_if_due(request_rec *r, threads_token_t *t)
                       THREADS_LOGNO(00160) "token of user %s is dead (Graph "
                                            "error 190): logged out",
                       t->user_id);
-        threads_count(THREADS_C_REFRESH_FAILED);
         /* Copies of this cookie hold the same dead token: with a store,
          * they end here too instead of each asking Threads again. */
         (void)threads_revoke_login(r, t); /* a failure is logged there */
-        if (threads_session_write_token(r, NULL) != APR_SUCCESS) {
-            /* This request logs in again all the same; the cookie keeps
-             * the dead token, which the pace keeps from another call
-             * within the hour. */
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                          THREADS_LOGNO(00232) "token of user %s: the "
-                                               "session did not drop the "
-                                               "dead token",
-                          t->user_id);
-        }
-        return THREADS_REFRESH_DEAD;
+        outcome = THREADS_REFRESH_DEAD;
     }
-    threads_count(status == OK ? THREADS_C_REFRESH_DONE
-                               : THREADS_C_REFRESH_FAILED);
-    if (status == OK) {
+    else if (status == OK) {
         threads_token_apply(t, &reply, THREADS_TOKEN_LONG, now);
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       THREADS_LOGNO(00154) "token of user %s refreshed, "
                                            "valid until %" APR_INT64_T_FMT,
                       t->user_id, t->expires_at);
+        outcome = THREADS_REFRESH_DONE;
     }
     else {
         t->refresh_after = now + THREADS_REFRESH_RETRY;
@@ -88,13 +77,21 @@ threads_refresh_e threads_refresh_if_due(request_rec *r, threads_token_t *t)
                       THREADS_LOGNO(00155) "token of user %s not refreshed; "
                                            "using it until %" APR_INT64_T_FMT,
                       t->user_id, t->expires_at);
+        outcome = THREADS_REFRESH_FAILED;
     }
-    if (threads_session_write_token(r, t) != APR_SUCCESS) {
+    threads_count(outcome == THREADS_REFRESH_DONE ? THREADS_C_REFRESH_DONE
+                                                  : THREADS_C_REFRESH_FAILED);
+    /* A dead token leaves the session; a refreshed one, or the time of
+     * the next try, goes into it. When the session cannot keep that,
+     * this request goes on all the same, and the pace keeps the cookie
+     * from another call within the hour. */
+    if (threads_session_write_token(
+            r, outcome == THREADS_REFRESH_DEAD ? NULL : t) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       THREADS_LOGNO(00158) "token of user %s: the session "
-                                           "did not keep the refresh; this "
-                                           "request goes on with it",
+                                           "did not keep what the refresh "
+                                           "changed; this request goes on",
                       t->user_id);
     }
-    return status == OK ? THREADS_REFRESH_DONE : THREADS_REFRESH_FAILED;
+    return outcome;
 }
