@@ -28,6 +28,7 @@ from harness.sealed import age_token, needs_crypto, token_record
 
 START = "/app/env.cgi"
 SHARED = {"ThreadsSessionKey": SHARED_SESSION_KEY}
+LONG_LIVED = {"ThreadsLongLivedToken": "On"}
 # The longest a token is kept (src/core/bounds.h): a revocation of every
 # login of a user is kept as long.
 TOKEN_LIFETIME_MAX = 61 * 86400
@@ -43,11 +44,21 @@ ONE_PROCESS = ["StartServers 1", "ServerLimit 1", "ThreadsPerChild 8",
 # Helpers
 # ---------------------------------------------------------------------------
 
-def servers(httpd_factory, spec, n=2, **kw):
-    """n servers with the store spec and one ThreadsSessionKey."""
-    return [httpd_factory(name="node%d" % (i + 1),
-                          **with_store(spec, SHARED), **kw)
+def servers(httpd_factory, spec, n=2, directives=None, **kw):
+    """n servers with the store spec, one ThreadsSessionKey and
+    directives on top."""
+    conf = with_store(spec, dict(SHARED, **(directives or {})))
+    return [httpd_factory(name="node%d" % (i + 1), **conf, **kw)
             for i in range(n)]
+
+
+def due_for_refresh(browser, standin):
+    """Forges browser's 60-day token as two days old, expiring in three
+    (a refresh is due), and moves the stand-in's clock on to match.
+    Returns the login's id."""
+    login_id = age_token(browser, 2 * 86400, 3 * 86400)["j"]
+    standin.time_offset = 2 * 86400
+    return login_id
 
 
 def copy_of(browser_factory, browser, httpd):
@@ -125,13 +136,10 @@ def test_a_logout_outlasts_a_copy_refreshed_before_it(
     that outlives the one that logs out: the revocation is kept as long as
     any copy of the login could live, not only as long as the logged-out
     token."""
-    a, b = [httpd_factory(name=name, **with_store(
-        redis.spec, dict(SHARED, ThreadsLongLivedToken="On")))
-        for name in ("node1", "node2")]
+    a, b = servers(httpd_factory, redis.spec, directives=LONG_LIVED)
     one = browser_factory(a)
     one.login(START)
-    login_id = age_token(one, 2 * 86400, 3 * 86400)["j"]
-    standin.time_offset = 2 * 86400
+    login_id = due_for_refresh(one, standin)
     copy = copy_of(browser_factory, one, b)
     logged_in(copy)
     assert len(standin.requests_for("refresh")) == 1
@@ -390,11 +398,10 @@ def test_shmcb_revocations_reach_every_process(
 def test_a_revoked_login_is_not_refreshed(httpd_factory, browser_factory,
                                           standin):
     """A revoked session whose token is due makes no call to Threads."""
-    h = httpd_factory(**with_store("shmcb", {"ThreadsLongLivedToken": "On"}))
+    h = httpd_factory(**with_store("shmcb", LONG_LIVED))
     one = browser_factory(h)
     one.login(START)
-    age_token(one, 2 * 86400, 3 * 86400)
-    standin.time_offset = 2 * 86400
+    due_for_refresh(one, standin)
     assert_module_json(post_meta(h, "deauthorize",
                                  standin.signed_request()), 200)
     assert_not_logged_in(one, standin)
@@ -408,13 +415,10 @@ def test_a_token_threads_calls_dead_ends_every_copy(httpd_factory,
     """Graph error 190 on a refresh logs that browser out and revokes the
     login: a copy on the other server, which the shared pace keeps from
     asking Threads itself, ends too instead of using the dead token."""
-    a, b = [httpd_factory(name=name, **with_store(
-        redis.spec, dict(SHARED, ThreadsLongLivedToken="On")))
-        for name in ("node1", "node2")]
+    a, b = servers(httpd_factory, redis.spec, directives=LONG_LIVED)
     one = browser_factory(a)
     one.login(START)
-    login_id = age_token(one, 2 * 86400, 3 * 86400)["j"]
-    standin.time_offset = 2 * 86400
+    login_id = due_for_refresh(one, standin)
     copy = copy_of(browser_factory, one, b)
     standin.set_fault("refresh", "reject", code=190, subcode=460)
     r = one.get(START)
@@ -539,9 +543,8 @@ def test_memcache_keeps_revocations_of_60_day_logins(
     Unix time, which would put the entry in 1970, gone at once, while the
     logout and Meta's callback answered as done. The module keeps
     memcache entries 30 days at most: they hold."""
-    a, b = [httpd_factory(name=name, **with_store(
-        memcached.spec, dict(SHARED, ThreadsLongLivedToken="On")))
-        for name in ("node1", "node2")]
+    a, b = servers(httpd_factory, memcached.spec,
+                   directives=LONG_LIVED)
     one = browser_factory(a)
     one.login(START)
     assert token_record(one)["k"] == "l"
