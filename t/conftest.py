@@ -164,6 +164,10 @@ def redis(redis_server):
         redis_server.start()
     redis_server.flush()
     yield redis_server
+    if redis_server.proc is not None and not redis_server.running:
+        # Not a test's stop(): it died. stop() says how, and the next
+        # test's setup starts it again.
+        redis_server.stop()
     if not redis_server.running:
         redis_server.start()
 

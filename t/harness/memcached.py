@@ -1,11 +1,13 @@
 """A real memcached for the tests of ThreadsRevocationCache memcache:…,
 on loopback, on a port picked from free_port(), in the foreground; stop()
-kills it. Only what the tests need: the module's entries are read back
+kills it and asserts it ran until then. Only what the tests need: the module's entries are read back
 through the module's behaviour, not from memcached."""
 
 import os
+import signal
 import socket
 import subprocess
+import tempfile
 import time
 
 from .httpd import free_port
@@ -17,6 +19,7 @@ class Memcached:
     def __init__(self, port=None):
         self.port = port or free_port()
         self.proc = None
+        self._stderr = None
 
     @property
     def spec(self):
@@ -28,9 +31,10 @@ class Memcached:
                "-m", "16"]
         if os.geteuid() == 0:
             cmd += ["-u", "nobody"]
+        self._stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+                                     stderr=self._stderr)
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -46,8 +50,25 @@ class Memcached:
                                        % self.port)
                 time.sleep(0.05)
 
+    def stderr(self):
+        """What memcached wrote to its standard error."""
+        if self._stderr is None:
+            return ""
+        self._stderr.seek(0)
+        return self._stderr.read().decode(errors="replace")
+
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc = None
+        """Kills memcached; asserts it was running until then and ended
+        by that signal."""
+        if self.proc is None:
+            return
+        proc, self.proc = self.proc, None
+        died = proc.poll()
+        if died is None:
+            proc.kill()
+            proc.wait(10)
+        assert died is None, ("memcached had exited (%d) before it was "
+                              "stopped:\n%s" % (died, self.stderr()))
+        assert proc.returncode == -signal.SIGKILL, (
+            "memcached ended with %d, not by SIGKILL:\n%s"
+            % (proc.returncode, self.stderr()))

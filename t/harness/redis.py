@@ -26,6 +26,7 @@ import hashlib
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -34,6 +35,9 @@ from .httpd import APP_ID, free_port
 
 REDIS_SERVER = "/usr/bin/redis-server"
 HEARTBEAT_KEY = "threads:heartbeat"
+# What redis-server logs when it crashes (its bug report).
+REDIS_CRASH_RE = re.compile(r"crashed by signal|Guru Meditation|"
+                            r"REDIS BUG REPORT")
 NAMESPACE = "threads-oauth"
 
 
@@ -184,15 +188,23 @@ class RedisServer:
 
     def stop(self):
         """Kills redis-server (SIGKILL: as a crash, nothing said to its
-        clients) and waits until it is gone."""
+        clients) and waits until it is gone. Asserts it was still running
+        until then, ended by that signal, and logged no crash of its
+        own."""
         if self.proc is None:
             return
-        try:
-            self.proc.kill()
-        except ProcessLookupError:
-            pass
-        self.proc.wait(10)
-        self.proc = None
+        proc, self.proc = self.proc, None
+        died = proc.poll()
+        if died is None:
+            proc.kill()
+            proc.wait(10)
+        crashes = [ln for ln in self.log_tail(1000).splitlines()
+                   if REDIS_CRASH_RE.search(ln)]
+        assert died is None, ("redis-server had exited (%d) before it was "
+                              "stopped:\n%s" % (died, self.log_tail()))
+        assert proc.returncode == -signal.SIGKILL, (
+            "redis-server ended with %d, not by SIGKILL" % proc.returncode)
+        assert not crashes, "redis-server crashed:\n" + "\n".join(crashes)
 
     @property
     def running(self):
