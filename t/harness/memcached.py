@@ -4,13 +4,13 @@ kills it and asserts it ran until then. Only what the tests need: the module's e
 through the module's behaviour, not from memcached."""
 
 import os
-import signal
 import socket
 import subprocess
 import tempfile
 import time
 
 from .httpd import free_port
+from .killed import kill_and_check
 
 MEMCACHED = "/usr/bin/memcached"
 
@@ -63,12 +63,4 @@ class Memcached:
         if self.proc is None:
             return
         proc, self.proc = self.proc, None
-        died = proc.poll()
-        if died is None:
-            proc.kill()
-            proc.wait(10)
-        assert died is None, ("memcached had exited (%d) before it was "
-                              "stopped:\n%s" % (died, self.stderr()))
-        assert proc.returncode == -signal.SIGKILL, (
-            "memcached ended with %d, not by SIGKILL:\n%s"
-            % (proc.returncode, self.stderr()))
+        kill_and_check(proc, "memcached", self.stderr)

@@ -26,12 +26,12 @@ import hashlib
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import time
 
 from .httpd import APP_ID, free_port
+from .killed import kill_and_check
 
 REDIS_SERVER = "/usr/bin/redis-server"
 HEARTBEAT_KEY = "threads:heartbeat"
@@ -194,16 +194,9 @@ class RedisServer:
         if self.proc is None:
             return
         proc, self.proc = self.proc, None
-        died = proc.poll()
-        if died is None:
-            proc.kill()
-            proc.wait(10)
+        kill_and_check(proc, "redis-server", self.log_tail)
         crashes = [ln for ln in self.log_tail(1000).splitlines()
                    if REDIS_CRASH_RE.search(ln)]
-        assert died is None, ("redis-server had exited (%d) before it was "
-                              "stopped:\n%s" % (died, self.log_tail()))
-        assert proc.returncode == -signal.SIGKILL, (
-            "redis-server ended with %d, not by SIGKILL" % proc.returncode)
         assert not crashes, "redis-server crashed:\n" + "\n".join(crashes)
 
     @property
