@@ -405,8 +405,15 @@ static apr_status_t threads_store_retrieve(threads_store_t *store,
     }
     buf[n] = '\0';
     colon = memchr(buf, ':', n);
-    if (!colon) {
-        return APR_EINVAL; /* not a value of this module */
+    if (!colon ||
+        !threads_text_all_digits((const char *)buf,
+                                 (apr_size_t)(colon - (char *)buf), 20)) {
+        /* Written before values carried their expiry: all of it is the
+         * value (a record, a claim), read as such, and replaced by the
+         * next write. */
+        *value = (char *)buf;
+        *len = n;
+        return APR_SUCCESS;
     }
     *value = (char *)colon + 1;
     *len = n - (apr_size_t)(colon + 1 - (const char *)buf);

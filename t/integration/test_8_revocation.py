@@ -158,6 +158,27 @@ def test_a_logout_outlasts_a_copy_refreshed_before_it(
     assert_not_logged_in(copy, standin)
 
 
+def test_a_record_written_before_values_carried_their_expiry_holds(
+        httpd_factory, browser_factory, standin, redis):
+    """A store kept from an earlier version holds records without the
+    "<expiry>:" in front: they are read as they are (here: every login of
+    the user revoked), and a logout rewrites them in today's form."""
+    h, = servers(httpd_factory, redis.spec, n=1)
+    one = browser_factory(h)
+    one.login(START)
+    logged_in(one)
+    now = int(time.time())
+    redis.command("SET", redis_key(user_key(USER_ID)),
+                  "1 %d %d" % (now + 1, now + 86400), "EX", 86400)
+    assert_not_logged_in(one, standin)
+    assert not h.error_log_lines(r"THREADS00221"), h.error_log_tail(10)
+    wait_past(now + 1)
+    two = browser_factory(h)
+    two.login(START)
+    assert_redirect_to(two.get(CALLBACK_PATH + "?logout=/"), h, "/")
+    assert redis.entry_expiry(user_key(USER_ID)) is not None
+
+
 @needs_crypto
 def test_two_logouts_on_two_servers_at_once_both_hold(
         httpd_factory, browser_factory, standin, redis):
