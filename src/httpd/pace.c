@@ -122,22 +122,6 @@ static int threads_pace_claim_slot(const unsigned char *id, apr_uint32_t now,
     return 1;
 }
 
-/* The store's pace key for a fingerprint. */
-static const char *threads_pace_key(request_rec *r, const unsigned char *id)
-{
-    char hex[2 * THREADS_FINGERPRINT_LEN + 1];
-    int i;
-
-    for (i = 0; i < THREADS_FINGERPRINT_LEN; i++) {
-        hex[2 * i] = threads_text_hex[id[i] >> 4];
-        hex[2 * i + 1] = threads_text_hex[id[i] & 0x0f];
-    }
-    hex[2 * THREADS_FINGERPRINT_LEN] = '\0';
-    return apr_pstrcat(r->pool,
-                       "threads:", threads_config_server(r->server)->app_id,
-                       ":p:", hex, NULL);
-}
-
 int threads_pace_claim(request_rec *r, const char *token)
 {
     threads_store_t *store = threads_config_server(r->server)->store;
@@ -157,8 +141,11 @@ int threads_pace_claim(request_rec *r, const char *token)
     if (!claimed || !store) {
         return claimed;
     }
-    rv = threads_store_claim(store, r->server, r->pool, threads_pace_key(r, id),
-                             now + THREADS_PACE_SECONDS);
+    rv = threads_store_claim(
+        store, r->server, r->pool,
+        threads_store_key_of_fingerprint(
+            r->pool, threads_config_server(r->server)->app_id, "p", id),
+        now + THREADS_PACE_SECONDS);
     if (APR_STATUS_IS_EEXIST(rv)) {
         return 0;
     }

@@ -4,7 +4,8 @@
  * Everything about one user lives in one entry (core/revocation.h), so
  * the request path makes one lookup. Keys are
  *   threads:<app id>:u:<user id>   the user's revocation record
- *   threads:<app id>:s:<state>     a state already used
+ *   threads:<app id>:s:<HEX>       a state already used, HEX the
+ *                                  first 16 bytes of its SHA-256
  * and each entry expires when nothing it guards can still be valid.
  */
 #include "httpd/config.h"
@@ -18,13 +19,10 @@
 #include "core/bounds.h"
 #include "core/revocation.h"
 
-/* The store key of kind ("u", "s") and id, for the app of r's server. */
-static const char *threads_revoke_key(request_rec *r, const char *kind,
-                                      const char *id)
+/* The app id that r's store keys carry. */
+static const char *threads_revoke_app(request_rec *r)
 {
-    return apr_pstrcat(r->pool,
-                       "threads:", threads_config_server(r->server)->app_id,
-                       ":", kind, ":", id, NULL);
+    return threads_config_server(r->server)->app_id;
 }
 
 /* The store of r's server, or NULL. */
@@ -49,9 +47,10 @@ int threads_revoke_covers(request_rec *r, const threads_token_t *t)
     if (!store) {
         return 0;
     }
-    rv =
-        threads_store_get(store, r->server, r->pool,
-                          threads_revoke_key(r, "u", t->user_id), &value, &len);
+    rv = threads_store_get(
+        store, r->server, r->pool,
+        threads_store_key(r->pool, threads_revoke_app(r), "u", t->user_id),
+        &value, &len);
     if (APR_STATUS_IS_NOTFOUND(rv)) {
         return 0;
     }
@@ -117,9 +116,10 @@ static apr_status_t threads_revoke_change(request_rec *r, const char *user_id,
     if (!store) {
         return APR_ENOTIMPL;
     }
-    rv = threads_store_update(store, r->server, r->pool,
-                              threads_revoke_key(r, "u", user_id),
-                              threads_revoke_apply, change);
+    rv = threads_store_update(
+        store, r->server, r->pool,
+        threads_store_key(r->pool, threads_revoke_app(r), "u", user_id),
+        threads_revoke_apply, change);
     if (rv != APR_SUCCESS) {
         threads_count(THREADS_C_STORE_FAILED);
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
@@ -165,13 +165,21 @@ apr_status_t threads_revoke_use_state(request_rec *r, const char *state,
                                       apr_int64_t until)
 {
     threads_store_t *store = threads_revoke_store(r);
+    const char *key;
     apr_status_t rv;
 
     if (!store) {
         return APR_SUCCESS;
     }
-    rv = threads_store_claim(store, r->server, r->pool,
-                             threads_revoke_key(r, "s", state), until);
+    /* Keyed by the state's fingerprint: a provider logs the keys it
+     * fails to write. */
+    key =
+        threads_store_key_of_secret(r->pool, threads_revoke_app(r), "s", state);
+    if (!key) {
+        threads_store_complain(store, r, "marking a state used", APR_EGENERAL);
+        return APR_SUCCESS;
+    }
+    rv = threads_store_claim(store, r->server, r->pool, key, until);
     if (rv != APR_SUCCESS && !APR_STATUS_IS_EEXIST(rv)) {
         threads_store_complain(store, r, "marking a state used", rv);
         return APR_SUCCESS;

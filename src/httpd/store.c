@@ -33,6 +33,7 @@
 #include "util_mutex.h"
 
 #include "core/codec.h"
+#include "core/seal.h"
 #include "core/text.h"
 
 /* The mutex type in httpd's Mutex directive. */
@@ -51,7 +52,7 @@
  * for every key once they have marked their server dead, which would
  * otherwise look like a store with no revocations. */
 #define THREADS_STORE_HEARTBEAT_SECONDS 5
-#define THREADS_STORE_HEARTBEAT_KEY     "threads:heartbeat"
+#define THREADS_STORE_HEARTBEAT_KEY     THREADS_STORE_KEY_PREFIX "heartbeat"
 
 struct threads_store_t {
     const char *spec; /* "<provider>[:<args>]" as configured */
@@ -169,7 +170,9 @@ static apr_status_t threads_store_save_one(ap_socache_instance_t *instance,
 {
     apr_file_t *f = ctx;
 
-    if (idlen < 8 || memcmp(id, "threads:", 8) ||
+    if (idlen < sizeof(THREADS_STORE_KEY_PREFIX) - 1 ||
+        memcmp(id, THREADS_STORE_KEY_PREFIX,
+               sizeof(THREADS_STORE_KEY_PREFIX) - 1) ||
         threads_store_kept_expiry(data, datalen) <=
             apr_time_sec(apr_time_now())) {
         return APR_SUCCESS;
@@ -682,6 +685,38 @@ apr_status_t threads_store_claim(threads_store_t *store, server_rec *s,
     return rv == APR_SUCCESS || APR_STATUS_IS_EEXIST(rv)
                ? rv
                : threads_store_failed(store, rv);
+}
+
+const char *threads_store_key(apr_pool_t *p, const char *app_id,
+                              const char *kind, const char *id)
+{
+    return apr_pstrcat(p, THREADS_STORE_KEY_PREFIX, app_id, ":", kind, ":", id,
+                       NULL);
+}
+
+const char *threads_store_key_of_fingerprint(apr_pool_t *p, const char *app_id,
+                                             const char *kind,
+                                             const unsigned char *id)
+{
+    char hex[2 * THREADS_FINGERPRINT_LEN + 1];
+    int i;
+
+    for (i = 0; i < THREADS_FINGERPRINT_LEN; i++) {
+        hex[2 * i] = threads_text_hex[id[i] >> 4];
+        hex[2 * i + 1] = threads_text_hex[id[i] & 0x0f];
+    }
+    hex[2 * THREADS_FINGERPRINT_LEN] = '\0';
+    return threads_store_key(p, app_id, kind, hex);
+}
+
+const char *threads_store_key_of_secret(apr_pool_t *p, const char *app_id,
+                                        const char *kind, const char *secret)
+{
+    unsigned char id[THREADS_FINGERPRINT_LEN];
+
+    return threads_fingerprint(secret, id) == APR_SUCCESS
+               ? threads_store_key_of_fingerprint(p, app_id, kind, id)
+               : NULL;
 }
 
 void threads_store_complain(threads_store_t *store, request_rec *r,

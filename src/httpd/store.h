@@ -9,6 +9,24 @@
 
 typedef struct threads_store_t threads_store_t;
 
+/* What every key of the module's in a store begins with. */
+#define THREADS_STORE_KEY_PREFIX "threads:"
+
+/* The key "threads:<app id>:<kind>:<id>", from p. */
+const char *threads_store_key(apr_pool_t *p, const char *app_id,
+                              const char *kind, const char *id);
+
+/* The key of a secret (a state, a token): its fingerprint in upper-case
+ * hex instead of the secret itself, since a provider logs the keys it
+ * fails to write (mod_socache_redis AH03478, memcache AH00790). */
+const char *threads_store_key_of_secret(apr_pool_t *p, const char *app_id,
+                                        const char *kind, const char *secret);
+/* The same from the fingerprint (core/seal.h), THREADS_FINGERPRINT_LEN
+ * bytes at id. */
+const char *threads_store_key_of_fingerprint(apr_pool_t *p, const char *app_id,
+                                             const char *kind,
+                                             const unsigned char *id);
+
 /* pre_config: registers the store's mutex type with httpd's Mutex
  * directive. */
 apr_status_t threads_store_register_mutex(apr_pool_t *pconf);

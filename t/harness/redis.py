@@ -9,7 +9,8 @@ port, empty.
 
 The module's keys (src/httpd/revoke.c, pace.c) are
   threads:<app id>:u:<user id>   the user's revocation record
-  threads:<app id>:s:<state>     a used state (the claim's mark)
+  threads:<app id>:s:<HEX>       a used state (the claim's mark), HEX as
+                                 below but of the state
   threads:<app id>:p:<HEX>       the refresh pace of a token (the claim's
                                  mark), HEX the first 16 bytes of SHA-256
                                  of the token
@@ -45,13 +46,18 @@ def user_key(user_id, app_id=APP_ID):
     return "threads:%s:u:%s" % (app_id, user_id)
 
 
+def fingerprint_hex(secret):
+    """How a key names a secret: the first 16 bytes of its SHA-256, in
+    upper-case hex."""
+    return hashlib.sha256(secret.encode()).digest()[:16].hex().upper()
+
+
 def state_key(state, app_id=APP_ID):
-    return "threads:%s:s:%s" % (app_id, state)
+    return "threads:%s:s:%s" % (app_id, fingerprint_hex(state))
 
 
 def pace_key(token, app_id=APP_ID):
-    return "threads:%s:p:%s" % (
-        app_id, hashlib.sha256(token.encode()).digest()[:16].hex().upper())
+    return "threads:%s:p:%s" % (app_id, fingerprint_hex(token))
 
 
 def redis_key(key):
