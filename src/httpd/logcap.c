@@ -7,6 +7,7 @@
  * (AH00007) and the request line with code and state at trace5, http the
  * response headers at trace4, mod_rewrite the values RewriteCond tests at
  * trace4, mod_proxy_fcgi the environment (the token) at trace4 and trace8,
+ * mod_proxy_ajp every forwarded header (Cookie, X-Threads-*) at trace5,
  * mod_ssl and mod_dumpio every byte at trace7. Two layers keep them out:
  *
  * - server-wide, from post_config: what is logged before httpd knows the
@@ -45,6 +46,7 @@ static const threads_logcap_t threads_logcaps[] = {
     {"http_core.c", APLOG_TRACE3, APLOG_TRACE3, THREADS_CAP_OUR_SERVERS},
     {"mod_rewrite.c", APLOG_TRACE3, APLOG_TRACE3, THREADS_CAP_OUR_SERVERS},
     {"mod_proxy_fcgi.c", APLOG_TRACE3, APLOG_TRACE3, THREADS_CAP_OUR_SERVERS},
+    {"mod_proxy_ajp.c", APLOG_TRACE4, APLOG_TRACE4, THREADS_CAP_OUR_SERVERS},
     {"mod_ssl.c", APLOG_TRACE6, APLOG_TRACE6, THREADS_CAP_ALL_SERVERS},
     {"mod_dumpio.c", APLOG_TRACE6, APLOG_TRACE6, THREADS_CAP_ALL_SERVERS},
 };

@@ -7,8 +7,8 @@ server's on every request); mod_rewrite at trace8 with a server-level and
 a per-directory RewriteCond on the callback's query; mod_dumpio dumping
 both directions at trace7; mod_ssl at trace8 on an HTTPS virtual host
 whose whole site is a FastCGI application behind mod_proxy_fcgi
-(`ProxyPass /`, callback path included); and a FastCGI location under
-AuthType Threads on the plain server too. Both FastCGI locations get the
+(`ProxyPass /`, callback path included); and a FastCGI and an AJP
+location under AuthType Threads on the plain server too. Both FastCGI locations get the
 token as a variable and a header (ThreadsPassAs both); the callback's
 errors are answered by ErrorDocuments (internal redirects), and a page
 includes the CGI (an SSI subrequest). Logins and their failures then run
@@ -35,11 +35,12 @@ from harness import (BASE_MODULES, CALLBACK_PATH, Browser, describe,
                      free_port)
 from harness.fastcgi import FastCGIApp
 from harness.leaks import Witness, describe_leaks, find_leaks
+from harness.loopback import LoopbackServer
 from harness.sealed import forge_token, needs_crypto
 from harness.stores import SQLITE_DRIVER, dbd_lines, make_session_db
 
-MODULES = BASE_MODULES + ("dumpio", "proxy", "proxy_fcgi", "socache_shmcb",
-                          "ssl")
+MODULES = BASE_MODULES + ("dumpio", "proxy", "proxy_ajp", "proxy_fcgi",
+                          "socache_shmcb", "ssl")
 LOG_LEVEL = "debug core:trace8 rewrite:trace8 dumpio:trace7 ssl:trace8"
 QUERY_RULE = [
     "RewriteCond %{QUERY_STRING} (^|&)(code|state|error)=",
@@ -62,10 +63,27 @@ def fastcgi():
     app.stop()
 
 
-def traced_config(h, app, tls_port, tls, module=True):
+class AjpSink(LoopbackServer):
+    """An AJP backend that reads what mod_proxy_ajp sends and closes: it
+    marshals every forwarded header (and logs them at trace5) before it
+    waits for an answer."""
+
+    def handle(self, conn):
+        self.record(conn.recv(65536))
+
+
+@pytest.fixture
+def ajp():
+    sink = AjpSink("127.0.0.1")
+    yield sink
+    sink.stop()
+
+
+def traced_config(h, app, ajp, tls_port, tls, module=True):
     """Every log level on, as this file's docstring says. module=False
     leaves out what needs the module configured (AuthType Threads)."""
     fcgi = "fcgi://%s/" % app.address
+    ajp_url = "ajp://127.0.0.1:%d/" % ajp.port
     lines = [
         "DumpIOInput On",
         "DumpIOOutput On",
@@ -82,6 +100,9 @@ def traced_config(h, app, tls_port, tls, module=True):
         # (written on every request: SessionMaxAge), for the probes.
         "<Location /pub-fcgi/>",
         "    ProxyPass %s" % fcgi,
+        "</Location>",
+        "<Location /pub-ajp/>",
+        "    ProxyPass %s" % ajp_url,
         "</Location>",
         "<Location /index.html>",
         "    SessionCookieName probe path=/index.html",
@@ -123,21 +144,29 @@ def traced_config(h, app, tls_port, tls, module=True):
             "    ThreadsPassAs both",
             "    ProxyPass %s" % fcgi,
             "</Location>",
+            "<Location /ajp/>",
+            "    AuthType Threads",
+            "    Require valid-user",
+            "    ThreadsPassAs both",
+            "    ProxyPass %s" % ajp_url,
+            "</Location>",
         ]
     return "\n".join(lines)
 
 
 class Traced:
     """A started server with traced_config: httpd, its HTTPS origin
-    (tls_url) and the FastCGI application."""
+    (tls_url), the FastCGI application and the AJP backend."""
 
-    def __init__(self, httpd, tls_url, app):
+    def __init__(self, httpd, tls_url, app, ajp):
         self.httpd = httpd
         self.tls_url = tls_url
         self.app = app
+        self.ajp = ajp
 
 
-def start_traced(httpd_factory, tls, app, module=True, directives=None):
+def start_traced(httpd_factory, tls, app, ajp, module=True,
+                 directives=None):
     tls_port = free_port()
     d = dict(directives or {})
     if not module:
@@ -147,17 +176,17 @@ def start_traced(httpd_factory, tls, app, module=True, directives=None):
             "ThreadsCaFile")})
     h = httpd_factory(start=False, modules=MODULES, log_level=LOG_LEVEL,
                       directives=d, location_app=module)
-    h.extra = traced_config(h, app, tls_port, tls, module)
+    h.extra = traced_config(h, app, ajp, tls_port, tls, module)
     with open(os.path.join(h.docroot, "err.html"), "w") as f:
         f.write("<!DOCTYPE html><title>Oops</title><p>Sign-in failed.</p>\n")
     os.chmod(os.path.join(h.docroot, "err.html"), 0o644)
     h.start()
-    return Traced(h, "https://127.0.0.1:%d" % tls_port, app)
+    return Traced(h, "https://127.0.0.1:%d" % tls_port, app, ajp)
 
 
 @pytest.fixture
-def traced(httpd_factory, tls, fastcgi):
-    return start_traced(httpd_factory, tls, fastcgi)
+def traced(httpd_factory, tls, fastcgi, ajp):
+    return start_traced(httpd_factory, tls, fastcgi, ajp)
 
 
 def on_tls(traced, url):
@@ -188,6 +217,10 @@ def probe(traced):
         assert r.status_code == 200, describe(r)
         r = p.get("/pub-fcgi/x" + query, headers={"X-Probe": PROBE_HEADER})
         assert r.status_code == 200, describe(r)
+        # The AJP backend reads and hangs up: httpd answers 5xx, after
+        # mod_proxy_ajp marshalled (and logged) the headers.
+        r = p.get("/pub-ajp/x", headers={"X-Probe": PROBE_HEADER})
+        assert r.status_code >= 500 and traced.ajp.requests, describe(r)
         r = p.get("/index.html",
                   headers={"Cookie": "probe=n=" + PROBE_COOKIE})
         assert PROBE_COOKIE in r.headers.get("Set-Cookie", ""), describe(r)
@@ -220,6 +253,8 @@ def assert_probes_traced(log):
             "[rewrite:trace4]", "input='code=%s-tls'" % PROBE_CODE),
         "proxy_fcgi trace8 (the variables sent)": (
             "[proxy_fcgi:trace8]", "HTTP_X_PROBE", PROBE_HEADER),
+        "proxy_ajp trace5 (the headers forwarded)": (
+            "[proxy_ajp:trace5]", PROBE_HEADER),
         "ssl trace3 (the virtual host speaks TLS)": ("[ssl:trace3]",),
     }
     missing = [what for what, parts in expected.items() if not has(*parts)]
@@ -268,6 +303,10 @@ def test_logins_and_their_failures_log_no_secret_at_any_level(
     r = b.get("/app/include.shtml")  # an SSI subrequest to the CGI
     assert r.status_code == 200 and token in r.text, describe(r)
     assert token_of(b.get("/fcgi/page?y=2")) == token
+    # A session cookie and the token as a header, through AJP.
+    r = b.get("/ajp/page")
+    assert r.status_code >= 500 and traced.ajp.requests[-1], describe(r)
+    assert token.encode() in traced.ajp.requests[-1]
     assert traced.app.requests[-1]["THREADS_ACCESS_TOKEN"] == token
     assert token_of(b.get(traced.tls_url + "/app/page?z=3")) == token
     assert b.get(CALLBACK_PATH + "?info=json").status_code == 200
@@ -317,8 +356,8 @@ def test_logins_and_their_failures_log_no_secret_at_any_level(
 
 @needs_crypto
 def test_a_refresh_logs_no_secret_at_any_level(httpd_factory, tls, fastcgi,
-                                               browser_factory, standin):
-    traced = start_traced(httpd_factory, tls, fastcgi,
+                                               ajp, browser_factory, standin):
+    traced = start_traced(httpd_factory, tls, fastcgi, ajp,
                           directives={"ThreadsLongLivedToken": "On"})
     h = traced.httpd
     witness = Witness(standin, h.base_url, traced.tls_url)
@@ -340,12 +379,12 @@ def test_a_refresh_logs_no_secret_at_any_level(httpd_factory, tls, fastcgi,
 
 
 def test_without_the_module_the_same_levels_dump_connections(
-        httpd_factory, tls, fastcgi):
+        httpd_factory, tls, fastcgi, ajp):
     """The control for the two dumps the module caps on every server:
     without its directives, the same configuration logs the bytes of
     each connection (mod_dumpio, and mod_ssl's hex dumps) and request
     lines (core trace5)."""
-    traced = start_traced(httpd_factory, tls, fastcgi, module=False)
+    traced = start_traced(httpd_factory, tls, fastcgi, ajp, module=False)
     h = traced.httpd
     p = Browser(h)
     target = "/index.html?code=" + PROBE_CODE
