@@ -528,7 +528,10 @@ apr_status_t threads_store_get(threads_store_t *store, server_rec *s,
         rv = threads_store_retrieve(store, s, p, key, value, len);
         threads_store_unlock_for_provider(store);
     }
-    if (APR_STATUS_IS_NOTFOUND(rv)) {
+    /* Only a store of other machines can be marked dead by its client
+     * and answer "not found" for everything; one in httpd's own memory
+     * (with marks) cannot, and needs no write under its mutex. */
+    if (APR_STATUS_IS_NOTFOUND(rv) && !store->marks) {
         apr_status_t alive = threads_store_heartbeat(store, s, p, now);
 
         if (alive != APR_SUCCESS) {
