@@ -69,34 +69,37 @@ static threads_state_e threads_finish_take_state(request_rec *r,
 /* What the calls after the code exchange made of a fresh token. */
 typedef enum {
     THREADS_UPGRADE_OK,          /* the login goes on */
-    THREADS_UPGRADE_NO_USERNAME, /* ThreadsRemoteUser username, none known */
+    THREADS_UPGRADE_NO_USERNAME, /* no username known: the login fails
+                                    only under ThreadsRemoteUser username */
     THREADS_UPGRADE_TOKEN_DEAD   /* Threads called the token dead (190) */
 } threads_upgrade_e;
 
-/* Reads the profile into token: OK; HTTP_UNAUTHORIZED when Threads calls
- * the token dead; DECLINED when it cannot be read, names another user or
- * has no username (each logged). */
-static int threads_finish_profile(request_rec *r, threads_token_t *token)
+/* Reads the profile into token. NO_USERNAME when it cannot be read, names
+ * another user or has no username (each logged); whether the login still
+ * goes on without it is the caller's to say. */
+static threads_upgrade_e threads_finish_profile(request_rec *r,
+                                                threads_token_t *token)
 {
     threads_profile_reply_t profile;
     int status = threads_graph_profile(r, token->access_token, &profile);
 
+    /* Each failure is logged by threads_graph_profile. */
     if (threads_graph_token_dead(status, &profile.error)) {
-        return HTTP_UNAUTHORIZED; /* logged by threads_graph_profile */
+        return THREADS_UPGRADE_TOKEN_DEAD;
     }
     if (status != OK) {
-        return DECLINED; /* logged by threads_graph_profile */
+        return THREADS_UPGRADE_NO_USERNAME;
     }
     if (!profile.id || strcmp(profile.id, token->user_id)) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       THREADS_LOGNO(00109) "profile names another user "
                                            "than the token (%s): ignored",
                       token->user_id);
-        return DECLINED;
+        return THREADS_UPGRADE_NO_USERNAME;
     }
     token->username = profile.username;
     token->name = profile.name;
-    return profile.username != NULL ? OK : DECLINED;
+    return profile.username ? THREADS_UPGRADE_OK : THREADS_UPGRADE_NO_USERNAME;
 }
 
 /* Consumes the pending login of the callback's state: OK, or the answer
@@ -139,6 +142,7 @@ static threads_upgrade_e threads_finish_upgrade(request_rec *r,
 {
     const threads_server_conf_t *sc = threads_config_server(r->server);
     threads_token_reply_t reply;
+    threads_upgrade_e outcome;
     int status;
 
     if (threads_config_long_lived(sc)) {
@@ -164,11 +168,8 @@ static threads_upgrade_e threads_finish_upgrade(request_rec *r,
     if (!threads_config_profile(sc)) {
         return THREADS_UPGRADE_OK;
     }
-    status = threads_finish_profile(r, token);
-    if (status == HTTP_UNAUTHORIZED) {
-        return THREADS_UPGRADE_TOKEN_DEAD;
-    }
-    if (status != OK && sc->username_wanted) {
+    outcome = threads_finish_profile(r, token);
+    if (outcome == THREADS_UPGRADE_NO_USERNAME && sc->username_wanted) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       THREADS_LOGNO(00110) "login of user %s refused: "
                                            "ThreadsRemoteUser username needs "
@@ -177,7 +178,7 @@ static threads_upgrade_e threads_finish_upgrade(request_rec *r,
                       token->user_id);
         return THREADS_UPGRADE_NO_USERNAME;
     }
-    return THREADS_UPGRADE_OK;
+    return outcome == THREADS_UPGRADE_TOKEN_DEAD ? outcome : THREADS_UPGRADE_OK;
 }
 
 /* The error page of a login that cannot go on after the code exchange,
