@@ -97,12 +97,16 @@ static const threads_counter_info_t threads_counter_info[THREADS_C_COUNT] = {
                                "The slowest call to Threads since start"},
 };
 
+/* The upper bounds (milliseconds) of the latency histogram's buckets;
+ * one more bucket takes the rest. */
+static const apr_uint64_t threads_call_bounds[] = {50,   100,  250,  500,
+                                                   1000, 2500, 5000, 10000};
+#define THREADS_CALL_BUCKETS                                                   \
+    ((int)(sizeof(threads_call_bounds) / sizeof(*threads_call_bounds)))
+
 /* The shared memory: THREADS_C_COUNT counters, then the histogram's
  * buckets (not cumulative: each call adds to one). */
 #define THREADS_COUNTERS_SLOTS (THREADS_C_COUNT + THREADS_CALL_BUCKETS + 1)
-
-static const apr_uint64_t threads_call_bounds[THREADS_CALL_BUCKETS] =
-    THREADS_CALL_BUCKETS_MS;
 
 /* The shared counters; the pointer is set in post_config only. */
 static volatile apr_uint64_t *threads_counters;
@@ -144,7 +148,7 @@ void threads_count(threads_counter_e which)
 
 void threads_count_call(apr_interval_time_t elapsed)
 {
-    apr_uint64_t ms = (apr_uint64_t)apr_time_as_msec(elapsed), max;
+    apr_uint64_t ms, max;
     int bucket = 0;
 
     if (!threads_counters) {
@@ -153,8 +157,8 @@ void threads_count_call(apr_interval_time_t elapsed)
     /* The wall clock may step back during a call. */
     if (elapsed < 0) {
         elapsed = 0;
-        ms = 0;
     }
+    ms = (apr_uint64_t)apr_time_as_msec(elapsed);
     /* Buckets by the microsecond: a call of 50.7 ms is above 50 ms. */
     while (bucket < THREADS_CALL_BUCKETS &&
            (apr_uint64_t)elapsed > threads_call_bounds[bucket] * 1000) {

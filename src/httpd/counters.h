@@ -36,14 +36,6 @@ typedef enum {
     THREADS_C_COUNT
 } threads_counter_e;
 
-/* The upper bounds (milliseconds) of the latency histogram's buckets; one
- * more bucket takes the rest. */
-#define THREADS_CALL_BUCKETS_MS                                                \
-    {                                                                          \
-        50, 100, 250, 500, 1000, 2500, 5000, 10000                             \
-    }
-#define THREADS_CALL_BUCKETS 8
-
 /* post_config: the shared memory, made once per httpd and kept across
  * graceful restarts. APR_SUCCESS, or a status already logged. */
 apr_status_t threads_counters_setup(server_rec *s);
