@@ -109,15 +109,39 @@ class Run:
         self.segments.append(name)
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
+        """Stops httpd -X (SIGTERM) and the stand-in. Returns what went
+        wrong: httpd gone before, killed after a timeout, an exit status
+        other than 0, a crash in its error log or valgrind's."""
+        problems = []
+        if self.proc is None:
+            problems.append("httpd did not start")
+        elif self.proc.poll() is not None:
+            problems.append("httpd had exited (%d) before the stop"
+                            % self.proc.returncode)
+        else:
             self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(120)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(10)
+                problems.append("httpd did not stop within 120 s: killed")
         self.site.standin.stop()
         self.log.close()
+        with open(self.log.name, errors="replace") as f:
+            logs = f.read()
+        error_log = (self.site.httpd.error_log()
+                     if os.path.exists(self.site.httpd.error_log_path) else "")
+        # callgrind cannot write its final dump as the user httpd switched
+        # to (every segment was dumped before), and valgrind then exits
+        # with 1: that exit status, with that line, is a clean stop.
+        final_dump = "can not open cache simulation output file" in logs
+        if (self.proc is not None and self.proc.returncode not in (None, 0)
+                and not (self.proc.returncode == 1 and final_dump)):
+            problems.append("httpd exited with %d" % self.proc.returncode)
+        problems += [ln for ln in (logs + error_log).splitlines()
+                     if harness.CRASH_RE.search(ln)]
+        return problems
 
     def dumps(self):
         """segment name -> the file of its dump (copied to out_dir)."""
@@ -275,7 +299,12 @@ def main():
         run.start()
         drive(run, args)
     finally:
-        run.stop()
+        problems = run.stop()
+    if problems:
+        # Dumps of an httpd that crashed or hung say nothing reliable.
+        print("profile: httpd did not stop cleanly:\n  "
+              + "\n  ".join(problems), file=sys.stderr)
+        sys.exit(2)
     dumps = run.dumps()
     shutil.rmtree(work, ignore_errors=True)
 
