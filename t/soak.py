@@ -220,7 +220,14 @@ class StandinProcess:
         return json.loads(m.group(1)) if m else {}
 
     def stop(self):
-        if self.proc.poll() is None:
+        """Stops the stand-in (SIGTERM, which it handles); returns what
+        went wrong: gone before, killed after a timeout, an exit status
+        other than 0, a traceback on its standard error."""
+        problems = []
+        if self.proc.poll() is not None:
+            problems.append("it had exited (%d) before the stop"
+                            % self.proc.returncode)
+        else:
             try:
                 self.proc.stdin.close()
             except OSError:
@@ -231,7 +238,13 @@ class StandinProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+                problems.append("it did not stop within 10 s: killed")
+            if self.proc.returncode != 0:
+                problems.append("it exited with %d" % self.proc.returncode)
         self._err.close()
+        if "Traceback" in self.stderr():
+            problems.append("a traceback on its standard error")
+        return problems
 
 
 # ---------------------------------------------------------------------------
@@ -880,7 +893,7 @@ def main(argv=None):
         parent_alive = httpd.running
     finally:
         stop = httpd.stop()
-        standin.stop()
+        standin_problems = standin.stop()
 
     st = soak.stats
     crashes = httpd.crash_lines()
@@ -961,6 +974,10 @@ def main(argv=None):
             harness.describe_status(stop.status),
             ", killed" if stop.killed else ""))
         sys.stderr.write(stop.report())
+    if standin_problems:
+        failed.append("the stand-in did not stop cleanly: %s"
+                      % "; ".join(standin_problems))
+        sys.stderr.write(standin.stderr())
     if alive:
         failed.append("workers still running at the end: %s" % alive)
     if st.logins.get("ok", 0) == 0:
