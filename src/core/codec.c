@@ -4,7 +4,9 @@
  */
 #include <string.h>
 
+#include "apr_general.h"
 #include "apr_strings.h"
+#include <openssl/crypto.h>
 
 #include "core/codec.h"
 #include "core/text.h"
@@ -174,6 +176,20 @@ static const unsigned char threads_b64url_values[256] = {
 /* Strict decode: a value has exactly one accepted spelling (no padding,
  * unused trailing bits zero), so sealed values cannot be re-spelled.
  * Whole groups of four characters first, then the tail of two or three. */
+apr_status_t threads_random_base64url(apr_pool_t *p, apr_size_t len, char **out)
+{
+    unsigned char raw[64];
+
+    *out = NULL;
+    if (len > sizeof(raw) ||
+        apr_generate_random_bytes(raw, len) != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
+    *out = threads_base64url_encode(p, raw, len);
+    OPENSSL_cleanse(raw, len);
+    return APR_SUCCESS;
+}
+
 apr_status_t threads_base64url_decode(apr_pool_t *p, const char *s,
                                       unsigned char **out, apr_size_t *len)
 {

@@ -19,6 +19,11 @@ apr_status_t threads_url_decode(apr_pool_t *p, const char *s, apr_size_t len,
 /* Unpadded base64url (RFC 4648 section 5). */
 char *threads_base64url_encode(apr_pool_t *p, const unsigned char *data,
                                apr_size_t len);
+/* len (at most 64) random bytes from the system's CSPRNG (getrandom,
+ * through APR), as unpadded base64url in *out; the bytes are wiped.
+ * APR_EGENERAL, *out NULL, when there is no randomness. */
+apr_status_t threads_random_base64url(apr_pool_t *p, apr_size_t len,
+                                      char **out);
 /* Strict decode: only A-Za-z0-9-_, no padding, unused bits zero, so a
  * value has exactly one spelling. APR_EINVAL otherwise. */
 apr_status_t threads_base64url_decode(apr_pool_t *p, const char *s,

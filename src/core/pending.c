@@ -7,9 +7,6 @@
  */
 #include <string.h>
 
-#include <openssl/crypto.h>
-
-#include "apr_general.h"
 #include "apr_strings.h"
 #include "apr_tables.h"
 
@@ -258,13 +255,5 @@ void threads_pending_prune(apr_array_header_t *list, apr_int64_t now,
  * through APR: a third of the CPU of OpenSSL's DRBG for a few bytes). */
 apr_status_t threads_state_generate(apr_pool_t *p, char **state)
 {
-    unsigned char raw[THREADS_STATE_BYTES];
-
-    *state = NULL;
-    if (apr_generate_random_bytes(raw, sizeof(raw)) != APR_SUCCESS) {
-        return APR_EGENERAL;
-    }
-    *state = threads_base64url_encode(p, raw, sizeof(raw));
-    OPENSSL_cleanse(raw, sizeof(raw));
-    return APR_SUCCESS;
+    return threads_random_base64url(p, THREADS_STATE_BYTES, state);
 }

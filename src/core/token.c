@@ -7,7 +7,6 @@
  */
 #include <string.h>
 
-#include "apr_general.h"
 #include "apr_strings.h"
 #include "apr_tables.h"
 
@@ -29,14 +28,12 @@
 
 apr_status_t threads_token_new_login_id(apr_pool_t *p, const char **id)
 {
-    unsigned char raw[THREADS_LOGIN_ID_BYTES];
+    char *made;
+    apr_status_t rv =
+        threads_random_base64url(p, THREADS_LOGIN_ID_BYTES, &made);
 
-    *id = NULL;
-    if (apr_generate_random_bytes(raw, sizeof(raw)) != APR_SUCCESS) {
-        return APR_EGENERAL;
-    }
-    *id = threads_base64url_encode(p, raw, sizeof(raw));
-    return APR_SUCCESS;
+    *id = made;
+    return rv;
 }
 
 const char *threads_token_type_name(threads_token_type_e type)

@@ -564,6 +564,9 @@ apr_status_t threads_store_put(threads_store_t *store, server_rec *s,
     return rv == APR_SUCCESS ? rv : threads_store_failed(store, rv);
 }
 
+/* Random bytes in a claim's mark. */
+#define THREADS_STORE_CLAIM_MARK_BYTES 12
+
 /* How many times an update or a claim reads back what it wrote. */
 #define THREADS_STORE_READ_BACKS 3
 
@@ -635,19 +638,6 @@ apr_status_t threads_store_update(threads_store_t *store, server_rec *s,
     return rv;
 }
 
-/* The value a claim writes: random, so that reading it back tells this
- * claim from another server's claim of the same key. */
-static apr_status_t threads_store_claim_mark(apr_pool_t *p, char **mark)
-{
-    unsigned char raw[12];
-    apr_status_t rv = apr_generate_random_bytes(raw, sizeof(raw));
-
-    if (rv == APR_SUCCESS) {
-        *mark = threads_base64url_encode(p, raw, sizeof(raw));
-    }
-    return rv;
-}
-
 apr_status_t threads_store_claim(threads_store_t *store, server_rec *s,
                                  apr_pool_t *p, const char *key,
                                  apr_int64_t expiry)
@@ -660,7 +650,9 @@ apr_status_t threads_store_claim(threads_store_t *store, server_rec *s,
     if (threads_store_backing_off(store, now)) {
         return APR_EAGAIN;
     }
-    rv = threads_store_claim_mark(p, &mark);
+    /* The value a claim writes: random, so that reading it back tells
+     * this claim from another server's claim of the same key. */
+    rv = threads_random_base64url(p, THREADS_STORE_CLAIM_MARK_BYTES, &mark);
     if (rv != APR_SUCCESS) {
         return rv;
     }

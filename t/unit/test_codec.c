@@ -6,6 +6,7 @@
 #include "apr_tables.h"
 
 #include "core/codec.h"
+#include "core/text.h"
 #include "unit.h"
 
 /* Decodes all of s, for tests that feed whole strings. */
@@ -240,6 +241,25 @@ START_TEST(const_eq_cases)
 }
 END_TEST
 
+START_TEST(random_base64url_lengths_and_alphabet)
+{
+    char *a = NULL, *b = NULL;
+    apr_size_t i;
+
+    ck_assert_int_eq(threads_random_base64url(unit_pool, 24, &a), APR_SUCCESS);
+    ck_assert_int_eq(threads_random_base64url(unit_pool, 24, &b), APR_SUCCESS);
+    ck_assert_uint_eq(strlen(a), 32);
+    ck_assert_str_ne(a, b);
+    for (i = 0; a[i]; i++) {
+        ck_assert_int_ge(threads_text_b64url_value((unsigned char)a[i]), 0);
+    }
+    ck_assert_int_eq(threads_random_base64url(unit_pool, 12, &a), APR_SUCCESS);
+    ck_assert_uint_eq(strlen(a), 16);
+    ck_assert_int_eq(threads_random_base64url(unit_pool, 65, &a), APR_EGENERAL);
+    ck_assert_ptr_null(a);
+}
+END_TEST
+
 /* The suite of src/core/codec.c. */
 Suite *threads_codec_suite(void)
 {
@@ -256,6 +276,7 @@ Suite *threads_codec_suite(void)
     tcase_add_test(tc, base64url_every_character);
     tcase_add_test(tc, base64url_round_trip);
     tcase_add_test(tc, const_eq_cases);
+    tcase_add_test(tc, random_base64url_lengths_and_alphabet);
     suite_add_tcase(s, tc);
     return s;
 }
