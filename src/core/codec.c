@@ -176,6 +176,18 @@ static const unsigned char threads_b64url_values[256] = {
 /* Strict decode: a value has exactly one accepted spelling (no padding,
  * unused trailing bits zero), so sealed values cannot be re-spelled.
  * Whole groups of four characters first, then the tail of two or three. */
+apr_uint32_t threads_fnv1a(const void *data, apr_size_t len)
+{
+    const unsigned char *c = data;
+    apr_uint32_t h = 2166136261u;
+    apr_size_t i;
+
+    for (i = 0; i < len; i++) {
+        h = (h ^ c[i]) * 16777619u;
+    }
+    return h;
+}
+
 apr_status_t threads_random_base64url(apr_pool_t *p, apr_size_t len, char **out)
 {
     unsigned char raw[64];

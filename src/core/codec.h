@@ -19,6 +19,10 @@ apr_status_t threads_url_decode(apr_pool_t *p, const char *s, apr_size_t len,
 /* Unpadded base64url (RFC 4648 section 5). */
 char *threads_base64url_encode(apr_pool_t *p, const unsigned char *data,
                                apr_size_t len);
+/* FNV-1a (32 bits) of len bytes at data: a quick, well-spread hash for
+ * tables and file names, not for anything an attacker should not guess. */
+apr_uint32_t threads_fnv1a(const void *data, apr_size_t len);
+
 /* len (at most 64) random bytes from the system's CSPRNG (getrandom,
  * through APR), as unpadded base64url in *out; the bytes are wiped.
  * APR_EGENERAL, *out NULL, when there is no randomness. */

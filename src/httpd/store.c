@@ -132,14 +132,9 @@ int threads_store_provider_exists(const char *spec)
 /* The file of a store's entries over a restart: one per spec. */
 static const char *threads_store_keep_path(apr_pool_t *pconf, const char *spec)
 {
-    apr_uint32_t h = 2166136261u; /* FNV-1a of the spec */
-    const unsigned char *c;
-
-    for (c = (const unsigned char *)spec; *c; c++) {
-        h = (h ^ *c) * 16777619u;
-    }
     return ap_runtime_dir_relative(
-        pconf, apr_psprintf(pconf, "threads_oauth_store_%08x.dat", h));
+        pconf, apr_psprintf(pconf, "threads_oauth_store_%08x.dat",
+                            threads_fnv1a(spec, strlen(spec))));
 }
 
 /* The expiry of a kept value ("<expiry>:..."), or 0. */

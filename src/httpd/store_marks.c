@@ -27,6 +27,8 @@
 #include "apr_atomic.h"
 #include "apr_shm.h"
 
+#include "core/codec.h"
+
 /* 2^20 bits (128 KiB): with a record for each of 10,000 users, one key
  * in a hundred that has none still takes the lock. */
 #define THREADS_STORE_MARK_BITS  (1u << 20)
@@ -56,12 +58,8 @@ threads_store_marks_t *threads_store_marks_create(apr_pool_t *pconf)
 /* The bit of key: FNV-1a, 32 bits, folded to THREADS_STORE_MARK_BITS. */
 static apr_uint32_t threads_store_mark_of(const char *key, apr_size_t len)
 {
-    apr_uint32_t h = 2166136261u;
-    apr_size_t i;
+    apr_uint32_t h = threads_fnv1a(key, len);
 
-    for (i = 0; i < len; i++) {
-        h = (h ^ (unsigned char)key[i]) * 16777619u;
-    }
     return (h ^ (h >> 20)) & (THREADS_STORE_MARK_BITS - 1);
 }
 

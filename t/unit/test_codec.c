@@ -241,6 +241,15 @@ START_TEST(const_eq_cases)
 }
 END_TEST
 
+START_TEST(fnv1a_vectors)
+{
+    /* The published FNV-1a 32-bit test vectors. */
+    ck_assert_uint_eq(threads_fnv1a("", 0), 0x811c9dc5u);
+    ck_assert_uint_eq(threads_fnv1a("a", 1), 0xe40c292cu);
+    ck_assert_uint_eq(threads_fnv1a("foobar", 6), 0xbf9cf968u);
+}
+END_TEST
+
 START_TEST(random_base64url_lengths_and_alphabet)
 {
     char *a = NULL, *b = NULL;
@@ -277,6 +286,7 @@ Suite *threads_codec_suite(void)
     tcase_add_test(tc, base64url_round_trip);
     tcase_add_test(tc, const_eq_cases);
     tcase_add_test(tc, random_base64url_lengths_and_alphabet);
+    tcase_add_test(tc, fnv1a_vectors);
     suite_add_tcase(s, tc);
     return s;
 }
