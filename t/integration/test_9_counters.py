@@ -664,11 +664,15 @@ def test_prefork_children_add_up(counted_httpd, browser_factory):
 def test_event_threads_add_up(counted_httpd, browser_factory):
     """Eight logins and logouts at once, on the threads of up to two event
     processes (which process takes a connection is the kernel's choice:
-    the prefork test is the one that forces several)."""
+    the prefork test is the one that forces several). Each process has
+    more threads than there are browsers: with every worker busy (eight
+    callbacks waiting on the token call at once), mpm_event closes the
+    kept-alive connections, and a browser's next request would meet a
+    closed connection rather than the module."""
     n = 8
     h = counted_httpd(mpm="event", mpm_tuning=[
-        "StartServers 2", "ServerLimit 2", "ThreadsPerChild 8",
-        "MaxRequestWorkers 16", "MinSpareThreads 8", "MaxSpareThreads 16"])
+        "StartServers 2", "ServerLimit 2", "ThreadsPerChild 12",
+        "MaxRequestWorkers 24", "MinSpareThreads 12", "MaxSpareThreads 24"])
     browsers = [browser_factory(h) for _ in range(n)]
     barrier = threading.Barrier(n, timeout=20)
     errors = []
