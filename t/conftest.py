@@ -14,7 +14,8 @@ Session scope:
                    redis-server
 Function scope:
   standin          standin_server, reset (faults, records, codes, tokens,
-                   attributes) before and after the test
+                   attributes) before and after the test; the test fails
+                   when one of its handlers raised meanwhile
   standin_factory  standin_factory(cert="untrusted"|"expired"|"wrong_host"|
                    "server", **ThreadsStandin kwargs) -> another started
                    stand-in (stopped after the test)
@@ -104,7 +105,9 @@ def standin(standin_server, request):
     standin_server.reset()
     request.node._standins = [standin_server]
     yield standin_server
+    errors = standin_server.handler_errors
     standin_server.reset()
+    fail_on_handler_errors(errors)
 
 
 @pytest.fixture
@@ -123,6 +126,16 @@ def standin_factory(tls, request):
     yield make
     for s in started:
         s.stop()
+    fail_on_handler_errors([e for s in started for e in s.handler_errors])
+
+
+def fail_on_handler_errors(errors):
+    """Fails the test when a stand-in's handler raised (errors: its
+    handler_errors): httpd then met a broken stand-in, not Threads."""
+    if errors:
+        pytest.fail("the stand-in failed on %d request(s):\n%s" % (
+            len(errors), "\n".join("%s:%d\n%s" % (c[0], c[1], tb)
+                                   for c, tb in errors)), pytrace=False)
 
 
 @pytest.fixture(scope="session")

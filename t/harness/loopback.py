@@ -4,13 +4,17 @@ a CONNECT proxy), and reading an HTTP head off a socket."""
 
 import socket
 import threading
+import traceback
 
 
 class LoopbackServer:
     """A TCP listener on a loopback address that hands every connection to
     handle(conn) in a thread of its own and closes it afterwards: for test
     peers the stand-in cannot play (raw bytes on the wire, a CONNECT
-    proxy). Subclasses record what they see with record()."""
+    proxy). Subclasses record what they see with record(). A handler that
+    raises anything but a socket error is a defect of the peer, not of
+    httpd: stop() fails with its traceback, so the test that used the peer
+    fails too."""
 
     def __init__(self, host):
         self.sock = socket.socket()
@@ -19,6 +23,7 @@ class LoopbackServer:
         self.sock.listen(16)
         self.port = self.sock.getsockname()[1]
         self.requests = []
+        self.handler_errors = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
         threading.Thread(target=self._serve, daemon=True).start()
@@ -40,6 +45,11 @@ class LoopbackServer:
     def stop(self):
         self._stop.set()
         self.sock.close()
+        with self._lock:
+            errors = list(self.handler_errors)
+        if errors:
+            raise AssertionError("%s failed on %d connection(s):\n%s" % (
+                type(self).__name__, len(errors), "\n".join(errors)))
 
     def _serve(self):
         while not self._stop.is_set():
@@ -56,6 +66,9 @@ class LoopbackServer:
             self.handle(conn)
         except OSError:  # ssl.SSLError included
             pass
+        except Exception:  # reported by stop()
+            with self._lock:
+                self.handler_errors.append(traceback.format_exc())
         finally:
             try:
                 conn.close()

@@ -15,6 +15,7 @@ import urllib.parse
 import pytest
 
 from harness.fastcgi import FastCGIApp
+from harness.loopback import LoopbackServer
 from harness.leaks import (WINDOW, cookie_secrets, cookie_value,
                            describe_leaks, find_leaks)
 
@@ -169,6 +170,27 @@ def fcgi_pair(name, value):
     def length(n):
         return bytes([n]) if n < 128 else struct.pack("!I", n | 0x80000000)
     return length(len(name)) + length(len(value)) + name + value
+
+
+class _BrokenPeer(LoopbackServer):
+    def handle(self, conn):
+        if conn.recv(16) == b"drop":
+            raise ConnectionResetError("a peer that went away")
+        raise KeyError("a defect of the peer")
+
+
+def test_a_loopback_peer_that_raises_fails_its_stop():
+    peer = _BrokenPeer("127.0.0.1")
+    for data in (b"drop", b"defect"):
+        with socket.create_connection(("127.0.0.1", peer.port), 5) as s:
+            s.sendall(data)
+            assert s.recv(16) == b""  # closed after the handler
+    with pytest.raises(AssertionError) as e:
+        peer.stop()
+    text = str(e.value)
+    assert text.startswith("_BrokenPeer failed on 1 connection(s):"), text
+    assert "KeyError: 'a defect of the peer'" in text
+    assert "ConnectionResetError" not in text
 
 
 def test_fastcgi_app_answers_with_its_parameters():

@@ -484,6 +484,29 @@ def test_unknown_path_is_404_json(s, http):
 # Recording
 # ---------------------------------------------------------------------------
 
+def test_a_handler_that_raises_is_recorded_for_the_fixtures(tls, http):
+    """A defect of the stand-in (here an answer that raises) is kept in
+    handler_errors, which the fixtures fail the test on; a dropped
+    connection is not."""
+    broken = ThreadsStandin(host="127.0.0.2", tls=tls.server)
+
+    def answer(rec):
+        raise ZeroDivisionError("an answer the stand-in cannot make")
+
+    broken.answer = answer
+    with broken:
+        with pytest.raises(requests.ConnectionError):
+            http.get(broken.base_url + "/me", timeout=5)
+        socket.create_connection((broken.host, broken.port), 5).close()
+        errors = broken.handler_errors
+        assert len(errors) == 1, errors
+        assert errors[0][0][0] == "127.0.0.1"
+        assert "ZeroDivisionError: an answer the stand-in cannot make" in \
+            errors[0][1]
+        broken.reset()
+        assert broken.handler_errors == []
+
+
 def test_records_everything(s, http):
     http.post(s.token_url + "?x=1&x=2&y=",
               data=[("a", "1"), ("b", "two words"), ("a", "3")],

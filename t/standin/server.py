@@ -11,6 +11,7 @@ import struct
 import sys
 import threading
 import time
+import traceback
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -49,6 +50,9 @@ class _HTTPServer(ThreadingHTTPServer):
         if isinstance(exc, (_HandshakeFailed, Cancelled, OSError,
                             ssl.SSLError)):
             return
+        # Anything else is a defect of the stand-in: what httpd got then
+        # was no answer Threads would give. Kept for the test to fail on.
+        self.standin._handler_error(client_address, traceback.format_exc())
         super().handle_error(request, client_address)
 
 
@@ -255,6 +259,7 @@ class ThreadsStandin:
             self._codes = {}
             self._tokens = {}
             self._tls_errors = []
+            self._handler_errors = []
             self._handshakes = []
             self._connections = 0
             self._cancel = getattr(self, "_cancel", None)
@@ -321,6 +326,9 @@ class ThreadsStandin:
             self._httpd.server_close()
             self._thread.join(5)
             self._httpd = None
+            if self._thread.is_alive():
+                raise RuntimeError("the stand-in's server thread did not "
+                                   "end within 5 s of shutdown()")
 
     def serve_forever(self):
         """Serves in the calling thread (command line use)."""
@@ -395,6 +403,18 @@ class ThreadsStandin:
         """(client address, error text) of every failed TLS handshake."""
         with self._lock:
             return list(self._tls_errors)
+
+    def _handler_error(self, client, text):
+        with self._lock:
+            self._handler_errors.append((client, text))
+
+    @property
+    def handler_errors(self):
+        """(client address, traceback) of every request whose handler
+        raised something other than a dropped connection or a cancelled
+        fault: a defect of the stand-in, which the test fixtures fail on."""
+        with self._lock:
+            return list(self._handler_errors)
 
     # -- faults ---------------------------------------------------------------
 
