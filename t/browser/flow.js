@@ -22,7 +22,10 @@
 // title, text of the page the browser ends on), documents (every main-frame
 // document request: url, method, status, cookie header sent), cookies (the
 // browser's cookies for the protected site); or {"error": ...} (exit status
-// 1 in single mode).
+// 1 in single mode). With --serve, the end of standard input closes
+// Chromium and a last line tells how its process ended:
+// {"chromium": {"code": 0, "signal": null}} (null if it never started).
+// Exit status 3: Chromium did not end with status 0.
 'use strict';
 
 const fs = require('fs');
@@ -36,13 +39,38 @@ const FLAGS = [
   '--disable-component-update', '--disable-sync',
 ];
 
-function launch(opts) {
-  return chromium.launch({
+// Starts Chromium as a server of its own and connects to it: unlike
+// chromium.launch(), that keeps hold of its process, so that how Chromium
+// ended can be told. Returns { browser, server, exited }, exited a promise
+// of { code, signal }.
+async function launch(opts) {
+  const server = await chromium.launchServer({
     executablePath: opts.chromium || '/usr/bin/chromium',
     headless: true,
     args: FLAGS,
     timeout: opts.timeout || 15000,
   });
+  const proc = server.process();
+  const exited = new Promise((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      resolve({ code: proc.exitCode, signal: proc.signalCode });
+    } else {
+      proc.once('exit', (code, signal) => resolve({ code, signal }));
+    }
+  });
+  const browser = await chromium.connect(server.wsEndpoint());
+  return { browser, server, exited };
+}
+
+// Closes what launch() started; resolves to how Chromium's process ended.
+async function stop(chrome) {
+  await chrome.browser.close();
+  await chrome.server.close();
+  return chrome.exited;
+}
+
+function endedCleanly(how) {
+  return how.code === 0 && how.signal === null;
 }
 
 // Resolves once the file at path holds text; rejects after timeout ms.
@@ -153,26 +181,31 @@ async function single(arg) {
                                           + '--serve' }) + '\n');
     return 2;
   }
-  let browser;
+  let chrome;
+  let status;
   try {
-    browser = await launch(opts);
-    const out = await flow(browser, opts);
+    chrome = await launch(opts);
+    const out = await flow(chrome.browser, opts);
     process.stdout.write(JSON.stringify(out) + '\n');
-    return 0;
+    status = 0;
   } catch (e) {
     process.stdout.write(JSON.stringify(errorOf(e)) + '\n');
-    return 1;
-  } finally {
-    if (browser) {
-      await browser.close();
+    status = 1;
+  }
+  if (chrome) {
+    const how = await stop(chrome);
+    if (!endedCleanly(how)) {
+      process.stderr.write(`chromium ended with ${JSON.stringify(how)}\n`);
+      status = status || 3;
     }
   }
+  return status;
 }
 
 async function serve() {
   const readline = require('readline');
   const lines = readline.createInterface({ input: process.stdin });
-  let browser = null;
+  let chrome = null;
   for await (const line of lines) {
     if (!line.trim()) {
       continue;
@@ -180,19 +213,19 @@ async function serve() {
     let out;
     try {
       const opts = JSON.parse(line);
-      if (browser === null) {
-        browser = await launch(opts);
+      if (chrome === null) {
+        chrome = await launch(opts);
       }
-      out = await flow(browser, opts);
+      out = await flow(chrome.browser, opts);
     } catch (e) {
       out = errorOf(e);
     }
     process.stdout.write(JSON.stringify(out) + '\n');
   }
-  if (browser !== null) {
-    await browser.close();
-  }
-  return 0;
+  // The last line says how Chromium ended (null: it never started).
+  const how = chrome === null ? null : await stop(chrome);
+  process.stdout.write(JSON.stringify({ chromium: how }) + '\n');
+  return how === null || endedCleanly(how) ? 0 : 3;
 }
 
 (process.argv[2] === '--serve' ? serve() : single(process.argv[2] || ''))

@@ -19,6 +19,7 @@ import concurrent.futures
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -54,7 +55,8 @@ def cookie_log_conf(httpd_dir):
 
 class FlowDriver:
     """`node flow.js --serve`: one Chromium for the whole run, a fresh
-    context (no cookies) for every flow."""
+    context (no cookies) for every flow. close() fails unless Chromium and
+    flow.js both ended with status 0."""
 
     def __init__(self):
         if not os.path.isdir(os.path.join(T_DIR, "browser", "node_modules",
@@ -82,7 +84,7 @@ class FlowDriver:
             line = self.pool.submit(self.proc.stdout.readline).result(
                 timeout)
         except concurrent.futures.TimeoutError:
-            self.close()
+            self.proc.kill()
             pytest.fail("flow.js did not answer in %d s:\n%s"
                         % (timeout, self.errors()), pytrace=False)
         try:
@@ -98,15 +100,29 @@ class FlowDriver:
         return self.stderr.read().decode("utf-8", "replace")[-3000:]
 
     def close(self):
+        """Ends flow.js, which closes Chromium first; returns what flow.js
+        said of Chromium's end ({"code": ..., "signal": ...}) and its own
+        exit status, or fails the test if either is not a clean end."""
+        ended = None
         if self.proc.poll() is None:
             self.proc.stdin.close()
             try:
+                ended = json.loads(self.pool.submit(
+                    self.proc.stdout.readline).result(20) or "null")
                 self.proc.wait(10)
-            except subprocess.TimeoutExpired:
+            except (concurrent.futures.TimeoutError,
+                    subprocess.TimeoutExpired, ValueError):
                 self.proc.kill()
                 self.proc.wait(5)
         self.pool.shutdown(wait=False)
+        errors = self.errors()
         self.stderr.close()
+        how = (ended or {}).get("chromium")
+        if self.proc.returncode != 0 or how != {"code": 0, "signal": None}:
+            pytest.fail("flow.js ended with status %s, Chromium with %s:\n%s"
+                        % (self.proc.returncode, how, errors),
+                        pytrace=False)
+        return how
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +130,33 @@ def chromium():
     driver = FlowDriver()
     yield driver
     driver.close()
+
+
+def children(pid):
+    """The PIDs of pid's child processes."""
+    out = []
+    for task in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/children" % (pid, task)) as f:
+            out += [int(p) for p in f.read().split()]
+    return out
+
+
+def test_a_chromium_that_dies_fails_the_run(httpd_factory, standin):
+    """The driver's close() is what the fixture's teardown calls: it tells
+    a Chromium killed during the run from one that closed cleanly."""
+    h = httpd_factory()
+    for kill in (False, True):
+        driver = FlowDriver()
+        driver.run(h.url("/index.html"), "none")
+        if kill:
+            chrome, = children(driver.proc.pid)
+            os.kill(chrome, signal.SIGKILL)
+            with pytest.raises(pytest.fail.Exception) as e:
+                driver.close()
+            assert "Chromium with {'code': None, 'signal': 'SIGKILL'}" \
+                in str(e.value), str(e.value)
+        else:
+            assert driver.close() == {"code": 0, "signal": None}
 
 
 def cookie_lines(path, url_path):
