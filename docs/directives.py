@@ -192,11 +192,15 @@ COUNTERS = [
     ("LoginsFailedRejected", 'logins_failed_total{reason="rejected"}',
      "failed logins: Threads refused the code"),
     ("LoginsFailedUnreachable", 'logins_failed_total{reason="unreachable"}',
-     "failed logins: no answer from Threads (DNS, TLS, connect)"),
+     "failed logins: no answer from Threads (DNS, TLS, connect) to the "
+     "code exchange, or to the profile read `ThreadsRemoteUser username` "
+     "needs"),
     ("LoginsFailedTimeout", 'logins_failed_total{reason="timeout"}',
-     "failed logins: Threads slower than `ThreadsHttpTimeout`"),
+     "failed logins: Threads slower than `ThreadsHttpTimeout` on one of "
+     "those calls"),
     ("LoginsFailedBadAnswer", 'logins_failed_total{reason="bad_answer"}',
-     "failed logins: an answer that is not a token"),
+     "failed logins: an answer that is not a token, or a profile without "
+     "the username `ThreadsRemoteUser username` needs"),
     ("LoginsFailedServer", 'logins_failed_total{reason="server"}',
      "failed logins: this server could not finish them (the session not "
      "written, no random bytes)"),

@@ -13,8 +13,10 @@ typedef enum {
     THREADS_C_LOGIN_STARTED,
     THREADS_C_LOGIN_COMPLETED,
     THREADS_C_LOGIN_CANCELLED,
-    THREADS_C_LOGIN_FAILED_STATE,       /* state missing, used or expired */
-    THREADS_C_LOGIN_FAILED_REJECTED,    /* Threads refused the code */
+    THREADS_C_LOGIN_FAILED_STATE,    /* state missing, used or expired */
+    THREADS_C_LOGIN_FAILED_REJECTED, /* Threads refused the code */
+    /* The next two: the code exchange, or the profile read that
+     * ThreadsRemoteUser username needs. */
     THREADS_C_LOGIN_FAILED_UNREACHABLE, /* no answer: DNS, TLS, connect */
     THREADS_C_LOGIN_FAILED_TIMEOUT,     /* slower than ThreadsHttpTimeout */
     THREADS_C_LOGIN_FAILED_BAD_ANSWER,  /* no code, no token, no username */

@@ -74,20 +74,34 @@ typedef enum {
     THREADS_UPGRADE_TOKEN_DEAD   /* Threads called the token dead (190) */
 } threads_upgrade_e;
 
+/* Why a call to Threads failed, as the login failures count it: its
+ * status (504: too slow) and whether any answer came. */
+static threads_counter_e threads_finish_failed_as(int status, int answered)
+{
+    return status == HTTP_GATEWAY_TIME_OUT ? THREADS_C_LOGIN_FAILED_TIMEOUT
+           : answered                      ? THREADS_C_LOGIN_FAILED_BAD_ANSWER
+                                           : THREADS_C_LOGIN_FAILED_UNREACHABLE;
+}
+
 /* Reads the profile into token. NO_USERNAME when it cannot be read, names
- * another user or has no username (each logged); whether the login still
- * goes on without it is the caller's to say. */
+ * another user or has no username (each logged), with *failed_as saying
+ * why; whether the login still goes on without it is the caller's to
+ * say. */
 static threads_upgrade_e threads_finish_profile(request_rec *r,
-                                                threads_token_t *token)
+                                                threads_token_t *token,
+                                                threads_counter_e *failed_as)
 {
     threads_profile_reply_t profile;
     int status = threads_graph_profile(r, token->access_token, &profile);
 
+    *failed_as = THREADS_C_LOGIN_FAILED_BAD_ANSWER;
     /* Each failure is logged by threads_graph_profile. */
     if (threads_graph_token_dead(status, &profile.error)) {
         return THREADS_UPGRADE_TOKEN_DEAD;
     }
     if (status != OK) {
+        *failed_as = threads_finish_failed_as(
+            status, profile.kind != THREADS_REPLY_INVALID || profile.problem);
         return THREADS_UPGRADE_NO_USERNAME;
     }
     if (!profile.id || strcmp(profile.id, token->user_id)) {
@@ -132,13 +146,14 @@ static int threads_finish_consume(request_rec *r, threads_callback_t *cb,
 }
 
 /* What a login adds to a fresh short-lived token when configured: the
- * 60-day token and the profile. Neither failing stops the login, but
- * where ThreadsRemoteUser username needs it: an all-digit username could
- * equal another user's id, so REMOTE_USER never falls back to the id and
- * the login ends with a 502. A token that either call hears called dead
- * (Graph error 190) ends the login: there is nothing to keep. */
+ * 60-day token and the profile (NO_USERNAME: *failed_as says why). Neither
+ * failing stops the login, but where ThreadsRemoteUser username needs it: an
+ * all-digit username could equal another user's id, so REMOTE_USER never falls
+ * back to the id and the login ends with a 502. A token that either call hears
+ * called dead (Graph error 190) ends the login: there is nothing to keep. */
 static threads_upgrade_e threads_finish_upgrade(request_rec *r,
-                                                threads_token_t *token)
+                                                threads_token_t *token,
+                                                threads_counter_e *failed_as)
 {
     const threads_server_conf_t *sc = threads_config_server(r->server);
     threads_token_reply_t reply;
@@ -168,7 +183,7 @@ static threads_upgrade_e threads_finish_upgrade(request_rec *r,
     if (!threads_config_profile(sc)) {
         return THREADS_UPGRADE_OK;
     }
-    outcome = threads_finish_profile(r, token);
+    outcome = threads_finish_profile(r, token, failed_as);
     if (outcome == THREADS_UPGRADE_NO_USERNAME && sc->username_wanted) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       THREADS_LOGNO(00110) "login of user %s refused: "
@@ -207,10 +222,7 @@ static int threads_finish_exchange_failed(request_rec *r, int status,
         detail.description = reply->error.message;
         return threads_page_error(r, THREADS_PAGE_TOKEN_REJECTED, &detail);
     }
-    threads_count(status == HTTP_GATEWAY_TIME_OUT
-                      ? THREADS_C_LOGIN_FAILED_TIMEOUT
-                  : reply->problem ? THREADS_C_LOGIN_FAILED_BAD_ANSWER
-                                   : THREADS_C_LOGIN_FAILED_UNREACHABLE);
+    threads_count(threads_finish_failed_as(status, reply->problem != NULL));
     return threads_page_error(r,
                               status == HTTP_GATEWAY_TIME_OUT
                                   ? THREADS_PAGE_THREADS_TIMEOUT
@@ -225,6 +237,7 @@ int threads_endpoint_code(request_rec *r, threads_callback_t *cb)
     threads_pending_t login;
     threads_token_reply_t reply;
     threads_token_t token;
+    threads_counter_e failed_as;
     apr_int64_t now;
     int status;
 
@@ -254,13 +267,12 @@ int threads_endpoint_code(request_rec *r, threads_callback_t *cb)
                       THREADS_LOGNO(00111) "no random login id available");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    switch (threads_finish_upgrade(r, &token)) {
+    switch (threads_finish_upgrade(r, &token, &failed_as)) {
         case THREADS_UPGRADE_OK:
             break;
         case THREADS_UPGRADE_NO_USERNAME:
             return threads_finish_refused(r, THREADS_PAGE_NO_USERNAME,
-                                          THREADS_C_LOGIN_FAILED_BAD_ANSWER,
-                                          login.return_url);
+                                          failed_as, login.return_url);
         case THREADS_UPGRADE_TOKEN_DEAD:
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                           THREADS_LOGNO(00231) "login of user %s refused: "

@@ -176,6 +176,8 @@ int threads_graph_profile(request_rec *r, const char *token,
     threads_graph_call(r, "GET", threads_graph_url(r, "/v1.0/me", query), NULL,
                        token, &resp);
     if (resp.outcome != THREADS_HTTP_OK) {
+        memset(reply, 0, sizeof(*reply));
+        reply->kind = THREADS_REPLY_INVALID;
         /* The login goes on without a profile: a warning, not an error. */
         return threads_graph_transport_failed(r, APLOG_WARNING, "profile read",
                                               &resp);

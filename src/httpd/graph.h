@@ -21,7 +21,8 @@ int threads_graph_exchange_long_lived(request_rec *r, const char *token,
 /* Refreshes a long-lived token (same answers). */
 int threads_graph_refresh(request_rec *r, const char *token,
                           threads_token_reply_t *reply);
-/* Reads id, username and name of the token's user (same answers). */
+/* Reads id, username and name of the token's user (same answers; when no
+ * answer came, reply->kind is INVALID with no problem). */
 int threads_graph_profile(request_rec *r, const char *token,
                           threads_profile_reply_t *reply);
 

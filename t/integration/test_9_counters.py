@@ -403,21 +403,31 @@ def test_a_callback_without_a_code(counted_httpd, browser_factory, standin,
     assert standin.requests_for("token") == []
 
 
+NO_USERNAME = ("custom", {"body": (
+    '{"id": "%s", "name": "No Username"}' % USER_ID).encode()})
+
+
+@pytest.mark.parametrize("fault,params,reason", [
+    NO_USERNAME + ("LoginsFailedBadAnswer",),
+    ("reset", {}, "LoginsFailedUnreachable"),
+    ("slow", {"seconds": 8}, "LoginsFailedTimeout"),
+], ids=["no_username", "reset", "too_slow"])
 def test_a_login_without_the_username_it_needs(counted_httpd,
-                                               browser_factory, standin, mpm):
-    """ThreadsRemoteUser username and a profile without one: the login
-    fails (502) as a bad answer, after the code exchange and the profile
-    read."""
-    h = counted_httpd(directives={"ThreadsProfile": "On"}, extra="""
+                                               browser_factory, standin,
+                                               fault, params, reason, mpm):
+    """ThreadsRemoteUser username and a profile read that gives none: the
+    login fails (502) after the code exchange and the profile read, counted
+    by why the read gave no username."""
+    h = counted_httpd(directives={"ThreadsProfile": "On",
+                                  "ThreadsHttpTimeout": "1"}, extra="""
 <Location /app>
     ThreadsRemoteUser username
 </Location>
 """)
     b = browser_factory(h)
     flow = b.start_login(START)
-    standin.set_fault("me", "custom", body=(
-        '{"id": "%s", "name": "No Username"}' % USER_ID).encode())
-    with moves(h, calls=2, LoginsFailedBadAnswer=1):
+    standin.set_fault("me", fault, **params)
+    with moves(h, calls=2, **{reason: 1}):
         b.finish_login(flow)
     assert_module_page(flow.callback, 502)
 
