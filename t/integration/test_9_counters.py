@@ -432,6 +432,30 @@ def test_a_login_without_the_username_it_needs(counted_httpd,
     assert_module_page(flow.callback, 502)
 
 
+def test_a_login_too_large_to_keep(counted_httpd, browser_factory, standin,
+                                   mpm):
+    """The longest token (2048 bytes) and a 256-byte username that
+    ThreadsRemoteUser username will not leave out do not fit the cookie:
+    the login fails on this server's side (500, THREADS00055), and no
+    login is kept."""
+    h = counted_httpd(directives={"ThreadsProfile": "On"}, extra="""
+<Location /app>
+    ThreadsRemoteUser username
+</Location>
+""")
+    standin.token_length = 2048
+    standin.username = "u" * 256
+    b = browser_factory(h)
+    flow = b.start_login(START)
+    with moves(h, calls=2, LoginsFailedServer=1):
+        b.finish_login(flow, follow_final=False)
+    assert flow.callback.status_code == 500, describe(flow.callback)
+    line, = h.error_log_lines(r"THREADS00055:")
+    assert ("the token of user %s is too large to keep in a cookie"
+            % USER_ID) in line, line
+    assert_module_json(b.get(CALLBACK_PATH + "?info=json"), 401)
+
+
 def test_a_login_whose_token_threads_calls_dead(counted_httpd,
                                                 browser_factory, standin, mpm):
     """Graph error 190 on the long-lived exchange: the login fails as
