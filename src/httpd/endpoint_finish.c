@@ -188,8 +188,8 @@ static threads_upgrade_e threads_finish_upgrade(request_rec *r,
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       THREADS_LOGNO(00110) "login of user %s refused: "
                                            "ThreadsRemoteUser username needs "
-                                           "the username, which Threads did "
-                                           "not give",
+                                           "the username, and the profile "
+                                           "read gave none",
                       token->user_id);
         return THREADS_UPGRADE_NO_USERNAME;
     }
