@@ -27,11 +27,12 @@ DEMO="apache2 openssl python3 python3-requests"
 # session store of mod_session_dbd, a real browser, the fuzzers' clang,
 # the benchmark's wrk, the package build (lintian included) for the
 # system install test, redis, memcached and faketime for the revocation
-# store and clock tests.
+# store and clock tests, and gdb for the backtrace of a test server that
+# crashed.
 TEST="$DEB $DEMO check valgrind clang-format cppcheck python3-pyflakes
 python3-pytest python3-pytest-xdist python3-requests python3-cryptography
 libaprutil1-dbd-sqlite3 chromium clang libclang-rt-14-dev wrk
-redis-server memcached faketime"
+redis-server memcached faketime gdb"
 
 [ $# -gt 0 ] || set -- build
 PACKAGES=""

@@ -12,7 +12,7 @@ import socket
 import subprocess
 import time
 
-from . import httpdconf
+from . import cores, httpdconf
 from .httpdconf import APACHE2, MPMS
 from .lifecycle import (CRASH_RE, Stop, UncleanStop, kill_group, reap_group,
                         unreported)
@@ -195,6 +195,7 @@ class Httpd:
         self.access_log_path = (os.path.join(directory, "access.log")
                                 if access_log else None)
         self.stderr_path = os.path.join(directory, "stderr.log")
+        self.core_dir = os.path.join(directory, "cores")
         self.pid_file = os.path.join(directory, "httpd.pid")
         self.directives = self.base_directives()
         self.directives.update(directives or {})
@@ -205,9 +206,10 @@ class Httpd:
         self.proc = None
         self.stops = []
         self._stderr = None
-        self._run_marks = (0, 0)
+        self._run_marks = (0, 0, 0.0)
         os.makedirs(directory, mode=0o755, exist_ok=True)
         os.chmod(directory, 0o755)
+        cores.make_core_dir(self.core_dir)
         os.makedirs(os.path.join(directory, "run"), mode=0o755,
                     exist_ok=True)
         self._install_content()
@@ -296,7 +298,8 @@ class Httpd:
             mpm_tuning=(self.mpm_tuning if self.mpm_tuning is not None
                         else self.mpm_defaults()),
             server_lines=["Timeout 20", "KeepAlive On",
-                          "GracefulShutdownTimeout 1"],
+                          "GracefulShutdownTimeout 1",
+                          'CoreDumpDirectory "%s"' % self.core_dir],
             cgid_sock=os.path.join(d, "cgid.sock"),
             access_log=self.access_log_path,
             log_format='%h %l %u %t \\"%r\\" %>s %b %D %{THREADS_ERROR}n',
@@ -345,7 +348,7 @@ class Httpd:
         except FileNotFoundError:
             pass
         stderr_mark = len(self.read_stderr())
-        self._run_marks = (self.error_log_mark(), stderr_mark)
+        self._run_marks = (self.error_log_mark(), stderr_mark, time.time())
         argv = [APACHE2, "-f", self.conf_path, "-DFOREGROUND"]
         if self.launcher is not None:
             argv = self.launcher(argv)
@@ -430,12 +433,13 @@ class Httpd:
         self.proc = None
         self.stop_seconds = seconds
         self._close_stderr()
-        log_mark, stderr_mark = self._run_marks
+        log_mark, stderr_mark, started = self._run_marks
         record = Stop(
             self.name, proc.pid, sent, proc.returncode, killed, timeout,
             seconds, leftovers, os.path.exists(self.pid_file),
             self.error_log_since(log_mark),
-            self.read_stderr()[stderr_mark:], self.error_log_path)
+            self.read_stderr()[stderr_mark:], self.error_log_path,
+            cores=cores.cores_since(self.core_dir, started))
         self.stops.append(record)
         return record
 

@@ -12,6 +12,8 @@ import re
 import signal
 import time
 
+from . import cores as core_dumps
+
 # Error log lines that mean a process crashed or had to be killed.
 #   exit signal        AH00051/AH00052: a child died by a signal (SIGSEGV,
 #                      SIGABRT, SIGBUS...); the parent does not log the
@@ -30,6 +32,10 @@ CRASH_RE = re.compile(
     r"UndefinedBehaviorSanitizer|runtime error:|double free|"
     r"stack smashing|buffer overflow detected|free\(\): invalid|"
     r"malloc\(\): |munmap_chunk\(\)|corrupted (size|double-linked|top)")
+
+# The signals that end a process that crashed.
+CRASH_SIGNALS = (signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT, signal.SIGILL,
+                 signal.SIGFPE)
 
 # Error log lines of level error or worse (httpd's default ErrorLogFormat:
 # "[time] [module:level] ...").
@@ -136,11 +142,13 @@ class Stop:
     still alive after it ended ("pid cmdline"); pid_file_left; crash_lines:
     the CRASH_RE lines the error log gained during the run; log: the error
     log's text of the run; stderr: what httpd wrote to its stderr during
-    the run; seconds: from the signal to the end. reported: a failure
-    message has named this stop already."""
+    the run; seconds: from the signal to the end; cores: the core dumps
+    its processes left (harness/cores.py). reported: a failure message has
+    named this stop already."""
 
     def __init__(self, name, pid, sent, status, killed, timeout, seconds,
-                 leftovers, pid_file_left, log, stderr, error_log_path):
+                 leftovers, pid_file_left, log, stderr, error_log_path,
+                 cores=()):
         self.name = name
         self.pid = pid
         self.sent = sent
@@ -153,6 +161,8 @@ class Stop:
         self.log = log
         self.stderr = stderr
         self.error_log_path = error_log_path
+        self.cores = list(cores)
+        self._core_report = None
         self.crash_lines = [ln for ln in log.splitlines()
                             if CRASH_RE.search(ln)]
         self.reported = False
@@ -188,9 +198,17 @@ class Stop:
     def clean(self):
         return not self.problems()
 
+    def crashed(self):
+        """The parent or a child died by a signal that means a crash
+        (SIGSEGV, SIGBUS, SIGABRT...), not one sent to end it."""
+        return ((self.status is not None and -self.status in CRASH_SIGNALS)
+                or any("exit signal" in ln or "AH00060" in ln
+                       for ln in self.crash_lines))
+
     def report(self):
         """A failure message: the problems, then the tail of the run's
-        error log (and its stderr, when it wrote any)."""
+        error log (and its stderr, when it wrote any), then the backtraces
+        of the cores the run left."""
         text = "httpd %s (pid %d) did not stop cleanly:\n%s\n" % (
             self.name, self.pid,
             "\n".join("  - " + p for p in self.problems()))
@@ -199,7 +217,9 @@ class Stop:
                                            tail(self.log) or "(empty)"))
         if self.stderr.strip():
             text += "--- stderr ---\n%s\n" % self.stderr.strip()[-3000:]
-        return text
+        if self._core_report is None:  # gdb takes a while: once
+            self._core_report = core_dumps.report(self.cores, self.crashed())
+        return text + self._core_report
 
 
 class UncleanStop(AssertionError):

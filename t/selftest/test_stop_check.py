@@ -21,7 +21,7 @@ import time
 import pytest
 
 import fake_httpd
-from harness import CRASH_RE, SEVERE_RE, T_DIR, UncleanStop
+from harness import CRASH_RE, SEVERE_RE, T_DIR, UncleanStop, cores
 from harness.lifecycle import group_members, processes, tail
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -169,6 +169,10 @@ def test_a_parent_that_died_is_reported(httpd_factory, sig):
     assert stop.status == -sig
     assert_reported(h, stop, "had exited before it was asked to stop, exit "
                     "status signal %d (%s)" % (sig, signal.Signals(sig).name))
+    if sig == signal.SIGSEGV:
+        assert_backtraces(stop, 1, "main")
+    else:
+        assert stop.cores == [] and "backtrace" not in stop.report()
     # Whatever the parent left running is gone.
     assert group_members(pid) == {}
 
@@ -188,6 +192,28 @@ def test_a_child_that_crashed_is_reported(httpd_factory):
                     stop.crash_lines[0])
     assert any(re.search(r"exit signal Segmentation fault", ln)
                for ln in stop.crash_lines), stop.crash_lines
+    assert_backtraces(stop, len(kids), "accept")
+
+
+def assert_backtraces(stop, count, frame):
+    """The report of a stop whose processes crashed gives gdb's
+    backtrace of each core, frame among their frames: count of them, or
+    fewer where the kernel names every core "core" (core_uses_pid 0, the
+    default: the last crash wins). Where the kernel does not write cores
+    here, the report says so."""
+    report = stop.report()
+    why = cores.where_cores_go()
+    if why is not None:
+        assert "--- no core dump in the server's CoreDumpDirectory: " + why \
+            in report, report
+        return
+    assert 1 <= len(stop.cores) <= count, (stop.cores, report)
+    for core in stop.cores:
+        assert os.path.dirname(core) == os.path.join(
+            os.path.dirname(stop.error_log_path), "cores"), core
+        section = report.split("--- backtrace of %s ---\n" % core)[1]
+        assert re.search(r"^#0 .* in ", section, re.M), section
+        assert frame in section.split("\n---")[0], section
 
 
 # -- the fixture ------------------------------------------------------------

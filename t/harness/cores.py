@@ -1,0 +1,113 @@
+"""Core dumps of the test servers, and their backtraces in a failure
+report.
+
+A child that crashes at stop or under load leaves one error log line
+("exit signal Segmentation fault") and nothing to debug it by. So every
+test httpd gets a CoreDumpDirectory of its own (httpd then keeps its
+children dumpable after they change user), the test run raises its core
+size limit, which httpd inherits, and a stop whose run left cores reports
+gdb's backtrace of every thread of each.
+
+Cores land there only when the kernel writes them as files
+(/proc/sys/kernel/core_pattern a plain name such as the default "core");
+a pattern that pipes them to a collector (systemd-coredump, apport) is
+left alone, and the report says where they went instead. The sanitizer
+build makes none (ASan turns dumps off): its own report is in the log."""
+
+import os
+import resource
+import shutil
+import subprocess
+
+from .httpdconf import APACHE2
+
+GDB = shutil.which("gdb")
+CORE_PATTERN = "/proc/sys/kernel/core_pattern"
+# gdb output kept per core: enough for every thread of a test server.
+BACKTRACE_CHARS = 12000
+
+
+def allow_core_dumps():
+    """Raises this process's core size limit to its hard limit; processes
+    started from now on inherit it."""
+    _, hard = resource.getrlimit(resource.RLIMIT_CORE)
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))
+    except (ValueError, OSError):
+        pass
+
+
+def make_core_dir(path):
+    """The folder for a server's cores: writable by its children, whatever
+    user they run as (sticky, like /tmp)."""
+    os.makedirs(path, exist_ok=True)
+    os.chmod(path, 0o1777)
+    return path
+
+
+def cores_since(path, since):
+    """The core files in path written at or after since (a time.time()),
+    oldest first."""
+    try:
+        names = os.listdir(path)
+    except FileNotFoundError:
+        return []
+    found = []
+    for name in names:
+        full = os.path.join(path, name)
+        if name == "core" or name.startswith("core."):
+            try:
+                mtime = os.stat(full).st_mtime
+            except FileNotFoundError:
+                continue
+            if mtime >= since - 1:
+                found.append((mtime, full))
+    return [p for _, p in sorted(found)]
+
+
+def where_cores_go():
+    """None when cores are written as files in the crashing process's
+    folder; else a sentence saying where they go."""
+    try:
+        with open(CORE_PATTERN) as f:
+            pattern = f.read().strip()
+    except OSError:
+        return "no core_pattern to read: cores may not be written"
+    if pattern.startswith("|"):
+        return "the kernel pipes cores to %s" % pattern[1:].split()[0]
+    if "/" in pattern:
+        return "the kernel writes cores to %s" % os.path.dirname(pattern)
+    if resource.getrlimit(resource.RLIMIT_CORE)[0] == 0:
+        return "the core size limit is 0"
+    return None
+
+
+def backtrace(core, binary=APACHE2, timeout=60):
+    """gdb's backtrace of every thread in core, as text."""
+    if GDB is None:
+        return "gdb is not installed: the core is kept at %s" % core
+    try:
+        proc = subprocess.run(
+            [GDB, "-q", "-nx", "-batch", "-ex", "thread apply all bt 40",
+             binary, core], stdin=subprocess.DEVNULL, capture_output=True,
+            text=True, errors="replace", timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "gdb did not finish within %d s on %s" % (timeout, core)
+    # Drop gdb's chatter about threads and missing sources.
+    lines = [ln for ln in proc.stdout.splitlines()
+             if ln.strip() and not ln.startswith(("[New LWP", "warning:"))
+             and "libthread_db" not in ln]
+    return "\n".join(lines)[-BACKTRACE_CHARS:]
+
+
+def report(cores, crashed):
+    """The report's section on the run's cores: their backtraces, or, for
+    a run that crashed without leaving one here, why not."""
+    if not cores:
+        if not crashed:
+            return ""
+        why = where_cores_go()
+        return ("--- no core dump in the server's CoreDumpDirectory%s ---\n"
+                % (": " + why if why else ""))
+    return "".join("--- backtrace of %s ---\n%s\n" % (c, backtrace(c))
+                   for c in cores)
