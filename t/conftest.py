@@ -58,14 +58,11 @@ import pytest
 
 import harness
 from harness.redis import REDIS_SERVER, RedisServer
-from harness import cores
 from harness.memcached import MEMCACHED, Memcached
 from standin import ThreadsStandin, make_tls_material
 
 
 def pytest_configure(config):
-    # httpd inherits the limit: a crashed child leaves a core to report.
-    cores.allow_core_dumps()
     config.addinivalue_line(
         "markers", "mpm(name): run the httpd fixture with this MPM")
 

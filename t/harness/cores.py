@@ -4,9 +4,10 @@ report.
 A child that crashes at stop or under load leaves one error log line
 ("exit signal Segmentation fault") and nothing to debug it by. So every
 test httpd gets a CoreDumpDirectory of its own (httpd then keeps its
-children dumpable after they change user), the test run raises its core
-size limit, which httpd inherits, and a stop whose run left cores reports
-gdb's backtrace of every thread of each.
+children dumpable after they change user) and is started with its core
+size limit raised (prlimit; the test run's own limit, which Chromium,
+redis and the rest inherit, stays as it is), and a stop whose run left
+cores reports gdb's backtrace of every thread of each.
 
 Cores land there only when the kernel writes them as files
 (/proc/sys/kernel/core_pattern a plain name such as the default "core");
@@ -22,19 +23,20 @@ import subprocess
 from .httpdconf import APACHE2
 
 GDB = shutil.which("gdb")
+PRLIMIT = shutil.which("prlimit")
 CORE_PATTERN = "/proc/sys/kernel/core_pattern"
 # gdb output kept per core: enough for every thread of a test server.
 BACKTRACE_CHARS = 12000
 
 
-def allow_core_dumps():
-    """Raises this process's core size limit to its hard limit; processes
-    started from now on inherit it."""
+def with_core_dumps(argv):
+    """argv run with its core size limit raised to the hard limit (argv
+    as it is without prlimit, util-linux's, always on Debian)."""
     _, hard = resource.getrlimit(resource.RLIMIT_CORE)
-    try:
-        resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))
-    except (ValueError, OSError):
-        pass
+    if PRLIMIT is None:
+        return argv
+    limit = "unlimited" if hard == resource.RLIM_INFINITY else str(hard)
+    return [PRLIMIT, "--core=%s:%s" % (limit, limit), "--"] + list(argv)
 
 
 def make_core_dir(path):
@@ -77,8 +79,11 @@ def where_cores_go():
         return "the kernel pipes cores to %s" % pattern[1:].split()[0]
     if "/" in pattern:
         return "the kernel writes cores to %s" % os.path.dirname(pattern)
-    if resource.getrlimit(resource.RLIMIT_CORE)[0] == 0:
-        return "the core size limit is 0"
+    if resource.getrlimit(resource.RLIMIT_CORE)[1] == 0:
+        return "the hard core size limit is 0"
+    if PRLIMIT is None:
+        return ("prlimit is not installed: httpd keeps the tests' core "
+                "size limit")
     return None
 
 

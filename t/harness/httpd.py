@@ -349,7 +349,9 @@ class Httpd:
             pass
         stderr_mark = len(self.read_stderr())
         self._run_marks = (self.error_log_mark(), stderr_mark, time.time())
-        argv = [APACHE2, "-f", self.conf_path, "-DFOREGROUND"]
+        # PID and signals stay httpd's: prlimit execs it.
+        argv = cores.with_core_dumps(
+            [APACHE2, "-f", self.conf_path, "-DFOREGROUND"])
         if self.launcher is not None:
             argv = self.launcher(argv)
         self._stderr = open(self.stderr_path, "ab")
