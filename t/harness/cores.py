@@ -70,6 +70,9 @@ def cores_since(path, since):
 def where_cores_go():
     """None when cores are written as files in the crashing process's
     folder; else a sentence saying where they go."""
+    if "libasan" in os.environ.get("THREADS_HTTPD_PRELOAD", ""):
+        return ("the sanitizer build turns core dumps off: its report is "
+                "in the error log")
     try:
         with open(CORE_PATTERN) as f:
             pattern = f.read().strip()
