@@ -251,11 +251,6 @@ class StandinProcess:
 # httpd's children: RSS and descriptors
 # ---------------------------------------------------------------------------
 
-def _children(ppid):
-    return sorted(pid for pid, fields in harness.lifecycle.processes()
-                  if len(fields) > 1 and int(fields[1]) == ppid)
-
-
 def _rss_kb(pid):
     try:
         with open("/proc/%d/status" % pid) as f:
@@ -378,7 +373,7 @@ def snapshot(httpd, standin_port):
     cgid_inodes = _listening_unix_inodes(os.path.join(httpd.dir, "cgid.sock"))
     procs = {}
     cgid = None
-    for pid in _children(ppid):
+    for pid in harness.lifecycle.children(ppid):
         fds = _fds(pid)
         rss = _rss_kb(pid)
         if fds is None or rss is None:

@@ -78,6 +78,12 @@ def processes():
         yield int(entry), stat[stat.rfind(")") + 2:].split()
 
 
+def children(ppid):
+    """The PIDs of the processes whose parent is ppid, in order."""
+    return sorted(pid for pid, fields in processes()
+                  if len(fields) > 1 and int(fields[1]) == ppid)
+
+
 def group_members(pgid):
     """The live (not zombie) processes whose process group is pgid:
     {pid: command line}."""

@@ -27,6 +27,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from harness import CALLBACK_PATH, T_DIR, USER_ID
+from harness.lifecycle import children
 
 FLOW_JS = os.path.join(T_DIR, "browser", "flow.js")
 CHROMIUM = "/usr/bin/chromium"
@@ -130,15 +131,6 @@ def chromium():
     driver = FlowDriver()
     yield driver
     driver.close()
-
-
-def children(pid):
-    """The PIDs of pid's child processes."""
-    out = []
-    for task in os.listdir("/proc/%d/task" % pid):
-        with open("/proc/%d/task/%s/children" % (pid, task)) as f:
-            out += [int(p) for p in f.read().split()]
-    return out
 
 
 def test_a_chromium_that_dies_fails_the_run(httpd_factory, standin):

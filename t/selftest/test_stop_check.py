@@ -22,7 +22,7 @@ import pytest
 
 import fake_httpd
 from harness import CRASH_RE, SEVERE_RE, T_DIR, UncleanStop, cores
-from harness.lifecycle import group_members, processes, tail
+from harness.lifecycle import children, group_members, tail
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -150,10 +150,6 @@ def test_a_process_left_behind_is_reported_and_ended(httpd_factory):
 
 
 # -- a real httpd, killed ---------------------------------------------------
-
-def children(pid):
-    return [p for p, fields in processes() if int(fields[1]) == pid]
-
 
 @pytest.mark.parametrize("sig", [signal.SIGSEGV, signal.SIGKILL],
                          ids=["SIGSEGV", "SIGKILL"])
