@@ -173,9 +173,6 @@ static const unsigned char threads_b64url_values[256] = {
 };
 /* clang-format on */
 
-/* Strict decode: a value has exactly one accepted spelling (no padding,
- * unused trailing bits zero), so sealed values cannot be re-spelled.
- * Whole groups of four characters first, then the tail of two or three. */
 apr_uint32_t threads_fnv1a(const void *data, apr_size_t len)
 {
     const unsigned char *c = data;
@@ -202,6 +199,9 @@ apr_status_t threads_random_base64url(apr_pool_t *p, apr_size_t len, char **out)
     return APR_SUCCESS;
 }
 
+/* Strict decode: a value has exactly one accepted spelling (no padding,
+ * unused trailing bits zero), so sealed values cannot be re-spelled.
+ * Whole groups of four characters first, then the tail of two or three. */
 apr_status_t threads_base64url_decode(apr_pool_t *p, const char *s,
                                       unsigned char **out, apr_size_t *len)
 {
