@@ -10,6 +10,17 @@
 
 const char threads_text_hex[] = "0123456789ABCDEF";
 
+void threads_text_hex_encode(char *out, const unsigned char *in, apr_size_t len)
+{
+    apr_size_t i;
+
+    for (i = 0; i < len; i++) {
+        out[2 * i] = threads_text_hex[in[i] >> 4];
+        out[2 * i + 1] = threads_text_hex[in[i] & 0x0f];
+    }
+    out[2 * len] = '\0';
+}
+
 int threads_text_hex_value(unsigned char c)
 {
     if (c >= '0' && c <= '9') {

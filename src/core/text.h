@@ -17,6 +17,11 @@ extern const char threads_text_hex[];
 /* The value of one hex digit (either case), or -1. */
 int threads_text_hex_value(unsigned char c);
 
+/* len bytes at in as 2 * len upper-case hex digits and a NUL at out,
+ * which holds 2 * len + 1 characters. */
+void threads_text_hex_encode(char *out, const unsigned char *in,
+                             apr_size_t len);
+
 /* 1 for printable ASCII other than space (0x21..0x7e): what may stand in a
  * header value, a cookie or a URL without escaping. */
 int threads_text_is_visible(unsigned char c);

@@ -113,16 +113,13 @@ static apr_status_t threads_keys_create(apr_pool_t *pconf, apr_pool_t *ptemp,
     unsigned char raw[THREADS_KEY_RANDOM_BYTES];
     char hex[THREADS_KEY_FILE_CHARS + 2];
     apr_file_t *f;
-    apr_size_t i, written;
+    apr_size_t written;
     apr_status_t rv = apr_generate_random_bytes(raw, sizeof(raw));
 
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    for (i = 0; i < sizeof(raw); i++) {
-        hex[2 * i] = threads_text_hex[raw[i] >> 4];
-        hex[2 * i + 1] = threads_text_hex[raw[i] & 0x0f];
-    }
+    threads_text_hex_encode(hex, raw, sizeof(raw));
     memset(raw, 0, sizeof(raw));
     hex[THREADS_KEY_FILE_CHARS] = '\n';
     hex[THREADS_KEY_FILE_CHARS + 1] = '\0';

@@ -689,13 +689,8 @@ const char *threads_store_key_of_fingerprint(apr_pool_t *p, const char *app_id,
                                              const unsigned char *id)
 {
     char hex[2 * THREADS_FINGERPRINT_LEN + 1];
-    int i;
 
-    for (i = 0; i < THREADS_FINGERPRINT_LEN; i++) {
-        hex[2 * i] = threads_text_hex[id[i] >> 4];
-        hex[2 * i + 1] = threads_text_hex[id[i] & 0x0f];
-    }
-    hex[2 * THREADS_FINGERPRINT_LEN] = '\0';
+    threads_text_hex_encode(hex, id, THREADS_FINGERPRINT_LEN);
     return threads_store_key(p, app_id, kind, hex);
 }
 

@@ -59,6 +59,16 @@ START_TEST(hex_and_base64url)
     ck_assert_int_eq(threads_text_hex_value('F'), 15);
     ck_assert_int_eq(threads_text_hex_value('g'), -1);
     ck_assert_int_eq(threads_text_hex[10], 'A');
+    {
+        static const unsigned char bytes[] = {0x00, 0x9f, 0xa5, 0xff};
+        char out[2 * sizeof(bytes) + 1];
+
+        memset(out, 'x', sizeof(out));
+        threads_text_hex_encode(out, bytes, sizeof(bytes));
+        ck_assert_str_eq(out, "009FA5FF");
+        threads_text_hex_encode(out, bytes, 0);
+        ck_assert_str_eq(out, "");
+    }
     ck_assert_int_eq(threads_text_b64url_value('A'), 0);
     ck_assert_int_eq(threads_text_b64url_value('_'), 63);
     ck_assert_int_eq(threads_text_b64url_value('-'), 62);
