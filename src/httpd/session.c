@@ -337,19 +337,6 @@ int threads_session_in_cookies(request_rec *r)
 
 int threads_session_holds_values(request_rec *r)
 {
-    session_rec *z = threads_session_of(r);
-    const char *value = NULL;
-
-    if (!z) {
-        return 0;
-    }
-    if (threads_session_get_fn(r, z, THREADS_SESSION_TOKEN, &value) ==
-            APR_SUCCESS &&
-        value) {
-        return 1;
-    }
-    value = NULL;
-    return threads_session_get_fn(r, z, THREADS_SESSION_PENDING, &value) ==
-               APR_SUCCESS &&
-           value != NULL;
+    return threads_session_sealed(r, THREADS_SESSION_TOKEN) != NULL ||
+           threads_session_sealed(r, THREADS_SESSION_PENDING) != NULL;
 }
