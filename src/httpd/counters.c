@@ -10,6 +10,8 @@
  */
 #include "httpd/counters.h"
 
+#include "core/codec.h"
+
 #include "http_protocol.h"
 #include "apr_atomic.h"
 #include "apr_shm.h"
@@ -17,8 +19,9 @@
 #include "mod_status.h"
 #include "scoreboard.h"
 
-/* The process pool userdata that holds the shared memory. */
-#define THREADS_COUNTERS_KEY    "threads_oauth:counters"
+/* The process pool userdata that holds the shared memory, followed by
+ * the layout's fingerprint (threads_counters_key). */
+#define THREADS_COUNTERS_KEY    "threads_oauth:counters:"
 #define THREADS_METRICS_HANDLER "threads-oauth-metrics"
 
 /* How a counter is shown: its Prometheus name (without the prefix), its
@@ -111,17 +114,40 @@ static const apr_uint64_t threads_call_bounds[] = {50,   100,  250,  500,
 /* The shared counters; the pointer is set in post_config only. */
 static volatile apr_uint64_t *threads_counters;
 
+/* The userdata key of this build's counters: the prefix and a
+ * fingerprint of their layout (every server-status key in order, and the
+ * histogram's bounds). A graceful restart into a build whose counters
+ * differ in number or order (an upgrade, a downgrade) finds no memory
+ * under its key and starts them anew rather than read them under the
+ * wrong names; the old memory stays for the old generation's children
+ * and goes with httpd. */
+static const char *threads_counters_key(apr_pool_t *p)
+{
+    const char *layout = "";
+    int i;
+
+    for (i = 0; i < THREADS_C_COUNT; i++) {
+        layout = apr_pstrcat(p, layout, threads_counter_info[i].status_key, ";",
+                             (char *)NULL);
+    }
+    for (i = 0; i < THREADS_CALL_BUCKETS; i++) {
+        layout = apr_psprintf(p, "%s%" APR_UINT64_T_FMT ",", layout,
+                              threads_call_bounds[i]);
+    }
+    return apr_psprintf(p, THREADS_COUNTERS_KEY "%08x",
+                        (unsigned)threads_fnv1a(layout, strlen(layout)));
+}
+
 apr_status_t threads_counters_setup(server_rec *s)
 {
     apr_pool_t *pool = s->process->pool;
+    /* apr_pool_userdata_set keeps its own copy of the key. */
+    const char *key = threads_counters_key(s->process->pconf);
     apr_shm_t *shm = NULL;
     apr_status_t rv;
 
-    apr_pool_userdata_get((void **)&shm, THREADS_COUNTERS_KEY, pool);
-    /* A graceful restart into a build with more counters starts them
-     * anew rather than read past the old memory's end. */
-    if (!shm ||
-        apr_shm_size_get(shm) < THREADS_COUNTERS_SLOTS * sizeof(apr_uint64_t)) {
+    apr_pool_userdata_get((void **)&shm, key, pool);
+    if (!shm) {
         rv = apr_shm_create(&shm, THREADS_COUNTERS_SLOTS * sizeof(apr_uint64_t),
                             NULL, pool);
         if (rv != APR_SUCCESS) {
@@ -132,8 +158,7 @@ apr_status_t threads_counters_setup(server_rec *s)
         }
         memset(apr_shm_baseaddr_get(shm), 0,
                THREADS_COUNTERS_SLOTS * sizeof(apr_uint64_t));
-        apr_pool_userdata_set(shm, THREADS_COUNTERS_KEY, apr_pool_cleanup_null,
-                              pool);
+        apr_pool_userdata_set(shm, key, apr_pool_cleanup_null, pool);
     }
     threads_counters = apr_shm_baseaddr_get(shm);
     return APR_SUCCESS;
