@@ -27,6 +27,9 @@ PRLIMIT = shutil.which("prlimit")
 CORE_PATTERN = "/proc/sys/kernel/core_pattern"
 # gdb output kept per core: enough for every thread of a test server.
 BACKTRACE_CHARS = 12000
+# Cores backtraced in one report, the newest; the others are listed (a
+# crash loop can leave dozens where cores are named by PID).
+BACKTRACES_MAX = 3
 
 
 def with_core_dumps(argv):
@@ -91,13 +94,19 @@ def where_cores_go():
 
 
 def backtrace(core, binary=APACHE2, timeout=60):
-    """gdb's backtrace of every thread in core, as text."""
+    """gdb's backtrace of every thread in core, as text: functions and
+    lines, never the arguments' values (a char * argument would print its
+    text, and that may be a token, a code or a cookie)."""
     if GDB is None:
         return "gdb is not installed: the core is kept at %s" % core
     try:
         proc = subprocess.run(
-            [GDB, "-q", "-nx", "-batch", "-ex", "thread apply all bt 40",
-             binary, core], stdin=subprocess.DEVNULL, capture_output=True,
+            # -iex: before the core is read, whose first frame gdb
+            # prints as it loads it.
+            [GDB, "-q", "-nx", "-batch",
+             "-iex", "set print frame-arguments none",
+             "-iex", "set print entry-values no",
+             "-ex", "thread apply all bt 40", binary, core], stdin=subprocess.DEVNULL, capture_output=True,
             text=True, errors="replace", timeout=timeout)
     except subprocess.TimeoutExpired:
         return "gdb did not finish within %d s on %s" % (timeout, core)
@@ -117,5 +126,10 @@ def report(cores, crashed):
         why = where_cores_go()
         return ("--- no core dump in the server's CoreDumpDirectory%s ---\n"
                 % (": " + why if why else ""))
-    return "".join("--- backtrace of %s ---\n%s\n" % (c, backtrace(c))
-                   for c in cores)
+    newest = cores[-BACKTRACES_MAX:]
+    text = "".join("--- backtrace of %s ---\n%s\n" % (c, backtrace(c))
+                   for c in newest)
+    if len(cores) > len(newest):
+        text += "--- %d older core(s), not read: %s ---\n" % (
+            len(cores) - len(newest), " ".join(cores[:-len(newest)]))
+    return text
