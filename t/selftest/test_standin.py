@@ -498,6 +498,12 @@ def test_a_handler_that_raises_is_recorded_for_the_fixtures(tls, http):
         with pytest.raises(requests.ConnectionError):
             http.get(broken.base_url + "/me", timeout=5)
         socket.create_connection((broken.host, broken.port), 5).close()
+        # The dropped connection's handshake has failed once it is listed.
+        deadline = time.monotonic() + 5
+        while not broken.tls_errors and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(broken.tls_errors) == 1, broken.tls_errors
+        time.sleep(0.2)  # for its handler to finish with it
         errors = broken.handler_errors
         assert len(errors) == 1, errors
         assert errors[0][0][0] == "127.0.0.1"
