@@ -38,14 +38,15 @@ from .httpd import (APP_ID, APP_SECRET, CALLBACK_PATH, CRASH_RE, MODULE_SO,
                     REPO, SHARED_SESSION_KEY, T_DIR, USER_ID, Httpd,
                     HttpdError, clean_env, configtest, free_port, includes_in,
                     stop_all, with_store)
-from .httpdconf import APACHE2, BASE_MODULES, MODULES_DIR, MPMS
+from .httpdconf import (APACHE2, BASE_MODULES, MODULES_DIR, MPMS,
+                        REMOTE_USER_USERNAME)
 from .lifecycle import SEVERE_RE, Stop, UncleanStop, describe_status
 from .loopback import LoopbackServer, read_head
 
 __all__ = [
     "APACHE2", "APP_ID", "APP_SECRET", "BASE_MODULES", "CALLBACK_PATH",
     "CRASH_RE", "MODULES_DIR", "MODULE_SO", "MPMS", "NAVIGATION_HEADERS",
-    "REPO", "SEVERE_RE", "SHARED_SESSION_KEY", "T_DIR", "USER_ID",
+    "REMOTE_USER_USERNAME", "REPO", "SEVERE_RE", "SHARED_SESSION_KEY", "T_DIR", "USER_ID",
     "Browser", "Httpd", "HttpdError", "LoginFlow", "LoopbackServer", "Stop",
     "UncleanStop", "assert_module_headers", "assert_module_json",
     "assert_module_page", "assert_no_referrer", "assert_no_store",

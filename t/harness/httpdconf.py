@@ -39,6 +39,13 @@ BASE_MODULES = (
 
 # mod_session_cookie's store, as a browser keeps it.
 COOKIE_SESSION = ("SessionCookieName session path=/;HttpOnly;SameSite=Lax",)
+# REMOTE_USER is the username on the protected /app (ThreadsProfile On
+# needed): extra configuration for the tests of that setting.
+REMOTE_USER_USERNAME = """
+<Location /app>
+    ThreadsRemoteUser username
+</Location>
+"""
 
 _BUILTIN = None
 

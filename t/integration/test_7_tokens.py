@@ -15,8 +15,9 @@ import time
 
 import pytest
 
-from harness import (APP_SECRET, CALLBACK_PATH, USER_ID, assert_module_json,
-                     assert_module_page, assert_not_logged_in, describe)
+from harness import (APP_SECRET, CALLBACK_PATH, REMOTE_USER_USERNAME,
+                     USER_ID, assert_module_json, assert_module_page,
+                     assert_not_logged_in, describe)
 from harness.sealed import (TOKEN_ENTRY, InvalidTag, age_token, forge_token,
                             needs_crypto, record_text, seal, session_entries,
                             session_text, token_record, unseal)
@@ -228,12 +229,6 @@ def test_a_profile_refusal_is_logged_with_code_subcode_and_trace(
     assert "fbtrace_id " + fbtrace in line, line
     assert_secrets_not_logged(h, env["THREADS_ACCESS_TOKEN"])
 
-
-REMOTE_USER_USERNAME = """
-<Location /app>
-    ThreadsRemoteUser username
-</Location>
-"""
 
 
 def test_remote_user_username(httpd_factory, browser_factory, standin):
