@@ -139,16 +139,22 @@ def test_a_chromium_that_dies_fails_the_run(httpd_factory, standin):
     h = httpd_factory()
     for kill in (False, True):
         driver = FlowDriver()
-        driver.run(h.url("/index.html"), "none")
-        if kill:
-            chrome, = children(driver.proc.pid)
-            os.kill(chrome, signal.SIGKILL)
-            with pytest.raises(pytest.fail.Exception) as e:
-                driver.close()
-            assert "Chromium with {'code': None, 'signal': 'SIGKILL'}" \
-                in str(e.value), str(e.value)
-        else:
-            assert driver.close() == {"code": 0, "signal": None}
+        try:
+            driver.run(h.url("/index.html"), "none")
+            if kill:
+                chrome, = children(driver.proc.pid)
+                os.kill(chrome, signal.SIGKILL)
+                with pytest.raises(pytest.fail.Exception) as e:
+                    driver.close()
+                assert ("flow.js ended with status 3, Chromium with "
+                        "{'code': None, 'signal': 'SIGKILL'}"
+                        in str(e.value)), str(e.value)
+            else:
+                assert driver.close() == {"code": 0, "signal": None}
+        finally:
+            if driver.proc.poll() is None:  # a step above failed
+                driver.proc.kill()
+                driver.proc.wait(10)
 
 
 def cookie_lines(path, url_path):
