@@ -197,14 +197,17 @@ static threads_upgrade_e threads_finish_upgrade(request_rec *r,
 }
 
 /* The error page of a login that cannot go on after the code exchange,
- * counted as failed for reason. */
+ * counted as failed for reason; description: Threads' own words, or
+ * NULL. */
 static int threads_finish_refused(request_rec *r, threads_page_error_e page,
                                   threads_counter_e reason,
+                                  const char *description,
                                   const char *return_url)
 {
     threads_page_detail_t detail = {NULL, NULL, NULL};
 
     threads_count(reason);
+    detail.description = description;
     detail.link_url = threads_login_link(r, return_url);
     return threads_page_error(r, page, &detail);
 }
@@ -214,20 +217,17 @@ static int threads_finish_exchange_failed(request_rec *r, int status,
                                           const threads_token_reply_t *reply,
                                           const char *return_url)
 {
-    threads_page_detail_t detail = {NULL, NULL, NULL};
-
-    detail.link_url = threads_login_link(r, return_url);
     if (status == HTTP_FORBIDDEN) {
-        threads_count(THREADS_C_LOGIN_FAILED_REJECTED);
-        detail.description = reply->error.message;
-        return threads_page_error(r, THREADS_PAGE_TOKEN_REJECTED, &detail);
+        return threads_finish_refused(r, THREADS_PAGE_TOKEN_REJECTED,
+                                      THREADS_C_LOGIN_FAILED_REJECTED,
+                                      reply->error.message, return_url);
     }
-    threads_count(threads_finish_failed_as(status, reply->problem != NULL));
-    return threads_page_error(r,
-                              status == HTTP_GATEWAY_TIME_OUT
-                                  ? THREADS_PAGE_THREADS_TIMEOUT
-                                  : THREADS_PAGE_THREADS_DOWN,
-                              &detail);
+    return threads_finish_refused(
+        r,
+        status == HTTP_GATEWAY_TIME_OUT ? THREADS_PAGE_THREADS_TIMEOUT
+                                        : THREADS_PAGE_THREADS_DOWN,
+        threads_finish_failed_as(status, reply->problem != NULL), NULL,
+        return_url);
 }
 
 int threads_endpoint_code(request_rec *r, threads_callback_t *cb)
@@ -247,7 +247,7 @@ int threads_endpoint_code(request_rec *r, threads_callback_t *cb)
     }
     if (!*code) {
         return threads_finish_refused(r, THREADS_PAGE_NO_CODE,
-                                      THREADS_C_LOGIN_FAILED_BAD_ANSWER,
+                                      THREADS_C_LOGIN_FAILED_BAD_ANSWER, NULL,
                                       login.return_url);
     }
     status = threads_graph_exchange_code(r, code, &reply);
@@ -272,7 +272,7 @@ int threads_endpoint_code(request_rec *r, threads_callback_t *cb)
             break;
         case THREADS_UPGRADE_NO_USERNAME:
             return threads_finish_refused(r, THREADS_PAGE_NO_USERNAME,
-                                          failed_as, login.return_url);
+                                          failed_as, NULL, login.return_url);
         case THREADS_UPGRADE_TOKEN_DEAD:
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                           THREADS_LOGNO(00231) "login of user %s refused: "
@@ -281,7 +281,7 @@ int threads_endpoint_code(request_rec *r, threads_callback_t *cb)
                                                "190)",
                           token.user_id);
             return threads_finish_refused(r, THREADS_PAGE_TOKEN_REJECTED,
-                                          THREADS_C_LOGIN_FAILED_REJECTED,
+                                          THREADS_C_LOGIN_FAILED_REJECTED, NULL,
                                           login.return_url);
     }
     if (threads_session_write_token(r, &token) != APR_SUCCESS) {
