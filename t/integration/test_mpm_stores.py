@@ -115,20 +115,47 @@ DBD_MODULES = BASE_MODULES + ("dbd", "session_dbd")
 DBD_STORE = ["SessionDBDCookieName session path=/;HttpOnly;SameSite=Lax"]
 
 
-def dbd_httpd(httpd_factory, directives=None):
+def dbd_httpd(httpd_factory, directives=None, extra=""):
     """An httpd whose sessions live in SQLite through mod_session_dbd
-    (instead of the cookie store of the base configuration). Returns
-    (httpd, database path)."""
+    (instead of the cookie store of the base configuration), extra
+    configuration after the store's. Returns (httpd, database path)."""
     if not os.path.exists(SQLITE_DRIVER):
         pytest.skip("the APR SQLite driver is not installed "
                     "(libaprutil1-dbd-sqlite3)")
     h = httpd_factory(start=False, directives=directives,
                       modules=DBD_MODULES, session=DBD_STORE)
     db = make_session_db(os.path.join(h.dir, "db"))
-    h.extra = "\n".join(dbd_lines(db))
+    h.extra = "\n".join(dbd_lines(db)) + "\n" + extra
     h.start()
     assert "SessionCookieName" not in open(h.conf_path).read()
     return h, db
+
+
+# A public page that only a request whose Cookie header still holds the
+# session cookie may see.
+COOKIE_SEEN_BY_REQUIRE = """
+<Location /index.html>
+    Require expr "%{HTTP_COOKIE} =~ /session=/"
+</Location>
+"""
+
+
+@pytest.mark.parametrize("remove,status", [("On", 403), ("Off", 200)])
+def test_dbd_cookie_removal_and_the_sites_rules(httpd_factory,
+                                                browser_factory, standin,
+                                                remove, status):
+    """As the README says: the module loads a mod_session_dbd session
+    before authorization, to know whether to cap the logs, so with
+    SessionDBDCookieRemove On (the default) a Require expr on the cookie
+    no longer sees it; with Off it does."""
+    h, _ = dbd_httpd(httpd_factory, extra=COOKIE_SEEN_BY_REQUIRE + (
+        "<Location />\n    SessionDBDCookieRemove %s\n</Location>\n"
+        % remove))
+    b = browser_factory(h)
+    b.login(START)
+    assert b.cookie(), "no session cookie after the login"
+    r = b.get("/index.html")
+    assert r.status_code == status, describe(r)
 
 
 def session_rows(db):
